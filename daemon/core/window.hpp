@@ -1,0 +1,113 @@
+// A maintenance window: its data, its statuses and the legal transitions between them.
+// No bus, no I/O: this is the vocabulary every other layer speaks.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/timespan.hpp"
+
+namespace maint {
+
+using WindowId = std::uint32_t;
+using Uid = std::uint32_t;
+
+enum class Status { Scheduled, InProgress, Completed, CompletedWithErrors, Failed, Cancelled };
+
+std::string_view to_string(Status s);
+std::optional<Status> parse_status(std::string_view s);
+// Completed, CompletedWithErrors, Failed and Cancelled are final: nothing changes them.
+bool is_final(Status s);
+// scheduled → in-progress | cancelled | failed; in-progress → completed | completed-with-errors |
+// failed. Nothing else.
+bool is_legal_transition(Status from, Status to);
+
+enum class LogLevel { Info, Warning, Error };
+std::string_view to_string(LogLevel l);
+std::optional<LogLevel> parse_log_level(std::string_view s);
+
+struct LogEntry {
+    Usec time_usec = 0;
+    LogLevel level = LogLevel::Info;
+    std::string message;
+    bool operator==(const LogEntry&) const = default;
+};
+
+// One row of DryRun / PrecheckResults: (name, description, severity, result, message).
+struct PrecheckResult {
+    std::string name;
+    std::string description;
+    std::string severity;  // "error" | "warning"
+    std::string result;    // "pass" | "fail"
+    std::string message;
+    bool blocks_start() const { return severity == "error" && result == "fail"; }
+    bool operator==(const PrecheckResult&) const = default;
+};
+
+// The fields a scheduler chooses (ScheduleWindow's arguments and options; Update's changes).
+struct WindowSpec {
+    Usec start_usec = 0;
+    Usec end_usec = 0;
+    std::string reason;
+    std::vector<std::string> notify;  // audience names
+    std::string comment;
+    std::string login_message;
+    bool show_login_message = false;
+    std::string notify_message;
+    Usec notify_lead_usec = 0;
+    std::vector<std::string> hosts;
+    bool auto_complete = true;
+    bool valid = true;
+    bool operator==(const WindowSpec&) const = default;
+};
+
+// Lifecycle steps already carried out, persisted with the window so that a restart finishes
+// what was begun and repeats nothing. Bits of Window::steps_done.
+enum Step : std::uint32_t {
+    kStepUpcomingAnnounced = 1u << 0,  // WindowUpcoming sent for the current start time
+    kStepHostsEntered = 1u << 1,       // the window's hosts were flipped into maintenance
+    kStepSessionsEnded = 1u << 2,      // non-admin sessions were ended
+    kStepStartAnnounced = 1u << 3,     // started notices sent
+    kStepFinishAnnounced = 1u << 4,    // finished notices sent
+};
+
+struct Window {
+    WindowId id = 0;
+    Status status = Status::Scheduled;
+    WindowSpec spec;
+    Usec created_usec = 0;
+    Uid created_by_uid = 0;
+    Usec started_usec = 0;
+    Uid started_by_uid = 0;
+    Usec finished_usec = 0;
+    Uid finished_by_uid = 0;
+    std::string completion_note;
+    std::vector<PrecheckResult> precheck_results;
+    std::vector<LogEntry> log;
+    std::uint32_t steps_done = 0;
+    // Some step failed (a host that did not flip, a session not ended, a notice not sent): a
+    // completion becomes completed-with-errors.
+    bool had_errors = false;
+
+    bool done(Step s) const { return (steps_done & s) != 0; }
+    bool operator==(const Window&) const = default;
+};
+
+// One row of ListWindows; all the daemon keeps in memory of a finished window.
+struct WindowSummary {
+    WindowId id = 0;
+    Status status = Status::Scheduled;
+    Usec start_usec = 0;
+    Usec end_usec = 0;
+    std::string reason;
+    bool operator==(const WindowSummary&) const = default;
+};
+
+inline WindowSummary summarize(const Window& w) {
+    return {w.id, w.status, w.spec.start_usec, w.spec.end_usec, w.spec.reason};
+}
+
+}  // namespace maint
