@@ -1,0 +1,774 @@
+// The lifecycle of maintenance windows. See planner.hpp for the rules of the road: every change
+// through commit(), stored before it is announced; ports called only from here.
+#include "core/planner.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "common/text.hpp"
+#include "common/timestamp.hpp"
+
+namespace maint {
+namespace {
+
+constexpr std::size_t kHistoryCacheSize = 8;
+// A wake-up this much earlier than its time is a clock that jumped back: re-arm instead.
+constexpr Usec kTimerSlackUsec = kUsecPerSec;
+
+std::string window_name(WindowId id) { return "window " + std::to_string(id); }
+
+std::string uid_name(Uid uid) { return "UID " + std::to_string(uid); }
+
+std::string failed_checks(const std::vector<PrecheckResult>& checks) {
+    std::vector<std::string> parts;
+    for (const auto& c : checks) {
+        if (!c.blocks_start()) continue;
+        std::string part = c.name;
+        if (!c.message.empty()) part += " (" + c.message + ")";
+        parts.push_back(part);
+    }
+    return join(parts, "; ");
+}
+
+}  // namespace
+
+std::uint32_t changed_fields(const Window& a, const Window& b) {
+    std::uint32_t f = 0;
+    auto mark = [&f](bool differs, WindowField field) {
+        if (differs) f |= field;
+    };
+    mark(a.status != b.status, kFieldStatus);
+    mark(a.spec.valid != b.spec.valid, kFieldValid);
+    mark(a.spec.start_usec != b.spec.start_usec, kFieldStartUSec);
+    mark(a.spec.end_usec != b.spec.end_usec, kFieldEndUSec);
+    mark(a.spec.reason != b.spec.reason, kFieldReason);
+    mark(a.spec.notify != b.spec.notify, kFieldNotify);
+    mark(a.spec.comment != b.spec.comment, kFieldComment);
+    mark(a.spec.login_message != b.spec.login_message, kFieldLoginMessage);
+    mark(a.spec.show_login_message != b.spec.show_login_message, kFieldShowLoginMessage);
+    mark(a.spec.notify_message != b.spec.notify_message, kFieldNotifyMessage);
+    mark(a.spec.notify_lead_usec != b.spec.notify_lead_usec, kFieldNotifyLeadUSec);
+    mark(a.spec.hosts != b.spec.hosts, kFieldHosts);
+    mark(a.spec.auto_complete != b.spec.auto_complete, kFieldAutoComplete);
+    mark(a.started_usec != b.started_usec, kFieldStartedUSec);
+    mark(a.started_by_uid != b.started_by_uid, kFieldStartedByUID);
+    mark(a.finished_usec != b.finished_usec, kFieldFinishedUSec);
+    mark(a.finished_by_uid != b.finished_by_uid, kFieldFinishedByUID);
+    mark(a.completion_note != b.completion_note, kFieldCompletionNote);
+    mark(a.precheck_results != b.precheck_results, kFieldPrecheckResults);
+    mark(a.log != b.log, kFieldLog);
+    return f;
+}
+
+Planner::Planner(PlannerPorts ports, PlannerSettings settings, PlannerListener& listener)
+    : ports_(ports), settings_(std::move(settings)), listener_(listener) {
+    ports_.scheduler.set_handler([this](WindowId id, TimerKind kind) { on_timer(id, kind); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading and resuming
+
+void Planner::load() {
+    auto contents = ports_.store.load();
+    summaries_ = std::move(contents.summaries);
+    last_id_ = contents.last_id;
+    live_.clear();
+    for (auto& w : contents.unfinished) live_.emplace(w.id, std::move(w));
+    host_states_ = ports_.store.load_host_states();
+}
+
+void Planner::resume() {
+    const Usec t = now();
+    std::vector<WindowId> ids;
+    for (const auto& [id, w] : live_) ids.push_back(id);
+    for (WindowId id : ids) {
+        const Window& w = live_.at(id);
+        if (w.status == Status::Scheduled && t >= w.spec.end_usec) {
+            if (w.spec.valid) {
+                finish(id, Status::Failed, "", 0, "missed: the daemon was not running",
+                       LogLevel::Error);
+            } else {
+                finish(id, Status::Cancelled, "", 0, "expired while invalid", LogLevel::Info);
+            }
+            continue;
+        }
+        if (w.status == Status::InProgress &&
+            (!w.done(kStepHostsEntered) || !w.done(kStepSessionsEnded))) {
+            commit(id, [&](Window& x) {
+                add_log(x, LogLevel::Warning,
+                        "The daemon stopped while the window was starting; finishing the steps "
+                        "that had not run.");
+            });
+            busy_[id] = "finishing its start";
+            // The starter's process is gone with the old daemon's caller; no session is spared
+            // beyond the admins'.
+            run_start_steps(id, 0, [](std::optional<Error>) {});
+        }
+    }
+    std::map<WindowId, std::vector<TimerSpec>> wanted;
+    for (const auto& [id, w] : live_) wanted[id] = timers_for(w);
+    ports_.scheduler.reconcile(wanted);
+}
+
+void Planner::set_settings(PlannerSettings settings) { settings_ = std::move(settings); }
+
+// ---------------------------------------------------------------------------------------------
+// Argument checks
+
+WindowSpec Planner::schedule_spec(const WindowChanges& request) const {
+    WindowSpec spec;
+    spec.notify_lead_usec = settings_.default_lead_usec;
+    spec.hosts = settings_.known.hosts;
+    spec = apply_changes(std::move(spec), request);
+    WindowChanges changed = request;
+    changed.start_usec = spec.start_usec;  // both times are arguments of ScheduleWindow
+    changed.end_usec = spec.end_usec;
+    changed.notify = spec.notify;
+    validate_spec(spec, changed, settings_.known, now());
+    return spec;
+}
+
+void Planner::check_schedule(const WindowChanges& request) const { schedule_spec(request); }
+
+void Planner::check_update(WindowId id, const WindowChanges& changes) {
+    if (!exists(id)) throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
+    auto it = live_.find(id);
+    if (it == live_.end()) return;  // a finished window: refused with InvalidState later
+    validate_spec(apply_changes(it->second.spec, changes), changes, settings_.known, now());
+}
+
+void Planner::check_finish(WindowId id, const std::string& text,
+                           const std::vector<std::string>& notify) {
+    if (!exists(id)) throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
+    check_text("note", text);
+    validate_audiences("notify", notify, settings_.known);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operations
+
+WindowId Planner::schedule(const WindowChanges& request, const Actor& by) {
+    WindowSpec spec = schedule_spec(request);
+    for (const auto& [id, w] : live_) {
+        throw Error(Errc::AlreadyScheduled,
+                    "Window " + std::to_string(id) + " is already " +
+                        std::string(to_string(w.status)) +
+                        " (one window at a time): complete or cancel it first");
+    }
+    const ManagerView before_view = manager_view();
+    Window w;
+    w.id = last_id_ + 1;
+    w.status = Status::Scheduled;
+    w.spec = std::move(spec);
+    w.created_usec = now();
+    w.created_by_uid = by.uid;
+    add_log(w, LogLevel::Info,
+            "Scheduled by " + uid_name(by.uid) + " for " + format_timestamp(w.spec.start_usec) +
+                " to " + format_timestamp(w.spec.end_usec) +
+                (w.spec.valid ? "" : " (invalid: it will not start by itself)") + ".");
+    try {
+        ports_.store.save(w);
+    } catch (const StoreError& e) {
+        throw Error(Errc::Failed, std::string("Could not save the new window: ") + e.what());
+    }
+    last_id_ = w.id;
+    summaries_.push_back(summarize(w));
+    const WindowId id = w.id;
+    auto& stored = live_.emplace(id, std::move(w)).first->second;
+    listener_.window_added(stored);
+    const ManagerView after_view = manager_view();
+    if (after_view != before_view) listener_.manager_changed(before_view, after_view);
+    rearm(stored);
+    send_notice(id, Notice::Scheduled);
+    return id;
+}
+
+void Planner::update(WindowId id, const WindowChanges& changes, const Actor& by) {
+    Window& w = live(id, "updated");
+    if (auto b = busy_.find(id); b != busy_.end()) {
+        throw Error(Errc::InvalidState, "Window " + std::to_string(id) + " is busy (" +
+                                            b->second + "); try again when it is done");
+    }
+    if (w.status == Status::InProgress && !changes.only_in_progress_fields()) {
+        throw Error(Errc::InvalidState,
+                    "Window " + std::to_string(id) +
+                        " is in-progress: only EndUSec, Comment, LoginMessage, "
+                        "ShowLoginMessage and NotifyMessage can change");
+    }
+    if (changes.empty()) return;
+    WindowSpec spec = apply_changes(w.spec, changes);
+    validate_spec(spec, changes, settings_.known, now());
+    const bool times_changed = spec.start_usec != w.spec.start_usec ||
+                               spec.end_usec != w.spec.end_usec ||
+                               spec.notify_lead_usec != w.spec.notify_lead_usec;
+    commit(id, [&](Window& x) {
+        const uint32_t fields = [&] {
+            Window probe = x;
+            probe.spec = spec;
+            return changed_fields(x, probe);
+        }();
+        x.spec = spec;
+        // A new start time deserves a new upcoming notice.
+        if (times_changed) x.steps_done &= ~kStepUpcomingAnnounced;
+        std::vector<std::string> names;
+        auto note = [&](WindowField f, const char* name) {
+            if (fields & f) names.push_back(name);
+        };
+        note(kFieldValid, "Valid");
+        note(kFieldStartUSec, "StartUSec");
+        note(kFieldEndUSec, "EndUSec");
+        note(kFieldReason, "Reason");
+        note(kFieldNotify, "Notify");
+        note(kFieldComment, "Comment");
+        note(kFieldLoginMessage, "LoginMessage");
+        note(kFieldShowLoginMessage, "ShowLoginMessage");
+        note(kFieldNotifyMessage, "NotifyMessage");
+        note(kFieldNotifyLeadUSec, "NotifyLeadUSec");
+        note(kFieldHosts, "Hosts");
+        note(kFieldAutoComplete, "AutoComplete");
+        add_log(x, LogLevel::Info,
+                "Updated by " + uid_name(by.uid) + ": " +
+                    (names.empty() ? std::string("nothing changed") : join(names, ", ")) + ".");
+    });
+    if (times_changed) send_notice(id, Notice::Updated);
+}
+
+void Planner::cancel(WindowId id, const std::string& reason, const Actor& by) {
+    check_text("reason", reason);
+    const Window& w = live(id, "cancelled");
+    if (w.status != Status::Scheduled) refuse_state(w, "cancelled");
+    if (auto b = busy_.find(id); b != busy_.end()) {
+        throw Error(Errc::InvalidState,
+                    "Window " + std::to_string(id) + " is busy (" + b->second + ")");
+    }
+    finish(id, Status::Cancelled, reason, by.uid,
+           "Cancelled by " + uid_name(by.uid) + (reason.empty() ? "." : ": " + reason),
+           LogLevel::Info);
+}
+
+void Planner::complete(WindowId id, const std::string& note,
+                       const std::vector<std::string>& notify, bool failed, const Actor& by) {
+    check_text("note", note);
+    validate_audiences("notify", notify, settings_.known);
+    const Window& w = live(id, "completed");
+    if (w.status != Status::InProgress) refuse_state(w, "completed");
+    if (auto b = busy_.find(id); b != busy_.end()) {
+        throw Error(Errc::InvalidState, "Window " + std::to_string(id) + " is still starting (" +
+                                            b->second + "); complete it when that is done");
+    }
+    const Status outcome =
+        failed ? Status::Failed
+               : (w.had_errors ? Status::CompletedWithErrors : Status::Completed);
+    std::string line = "Finished by " + uid_name(by.uid) + " as " +
+                       std::string(to_string(outcome)) + (note.empty() ? "." : ": " + note);
+    if (outcome == Status::CompletedWithErrors) {
+        line += " (some steps failed: see the errors above)";
+    }
+    finish(id, outcome, note, by.uid, line,
+           outcome == Status::Completed ? LogLevel::Info : LogLevel::Warning);
+}
+
+void Planner::start(WindowId id, bool force, const Actor& by, Done done) {
+    const Window& w = live(id, "started");
+    if (w.status != Status::Scheduled) refuse_state(w, "started");
+    if (auto b = busy_.find(id); b != busy_.end()) {
+        throw Error(Errc::InvalidState, "Window " + std::to_string(id) + " is already " +
+                                            b->second);
+    }
+    busy_[id] = "running its prechecks";
+    StartRequest req{id, force, false, by};
+    ports_.prechecks.run([this, req, done = std::move(done)](std::vector<PrecheckResult> checks) {
+        begin(req, checks, done);
+    });
+}
+
+void Planner::begin(const StartRequest& req, const std::vector<PrecheckResult>& checks,
+                    Done done) {
+    busy_.erase(req.id);
+    auto it = live_.find(req.id);
+    if (it == live_.end() || it->second.status != Status::Scheduled) {
+        done(Error(Errc::InvalidState, "Window " + std::to_string(req.id) +
+                                           " changed while its prechecks ran; not started"));
+        return;
+    }
+    const bool ready =
+        std::none_of(checks.begin(), checks.end(), [](const auto& c) { return c.blocks_start(); });
+    const std::string failed = failed_checks(checks);
+    try {
+        commit(req.id, [&](Window& x) {
+            x.precheck_results = checks;
+            for (const auto& c : checks) {
+                const LogLevel level = c.result == "pass" ? LogLevel::Info
+                                       : c.severity == "error" ? LogLevel::Error
+                                                               : LogLevel::Warning;
+                add_log(x, level,
+                        "Precheck " + c.name + " (" + c.description + "): " + c.result +
+                            (c.message.empty() ? "" : ": " + c.message));
+            }
+            if (!ready && !req.force) {
+                add_log(x, LogLevel::Error,
+                        std::string(req.automatic ? "Automatic start" : "Start") +
+                            " refused: System is not ready for maintenance: " + failed);
+            }
+        });
+        if (!ready && !req.force) {
+            if (req.automatic) {
+                finish(req.id, Status::Failed, "", 0,
+                       "Failed: the automatic start was refused by the prechecks: " + failed,
+                       LogLevel::Error);
+            }
+            done(Error(Errc::NotReady,
+                       "System is not ready for maintenance; failed checks: " + failed +
+                           ". Fix them, or start with Force to override."));
+            return;
+        }
+        commit(req.id, [&](Window& x) {
+            x.status = Status::InProgress;
+            x.started_usec = now();
+            x.started_by_uid = req.by.uid;
+            if (!ready) {
+                add_log(x, LogLevel::Warning,
+                        "Forced by " + uid_name(req.by.uid) + " despite failed checks: " + failed);
+            }
+            add_log(x, LogLevel::Info,
+                    req.automatic ? std::string("Started automatically at its start time.")
+                                  : "Started by " + uid_name(req.by.uid) + ".");
+        });
+    } catch (const Error& e) {
+        done(e);
+        return;
+    }
+    listener_.window_started(live_.at(req.id));
+    send_notice(req.id, Notice::Started);
+    busy_[req.id] = "entering maintenance";
+    run_start_steps(req.id, req.by.pid, std::move(done));
+}
+
+void Planner::run_start_steps(WindowId id, std::uint32_t except_pid, Done done) {
+    enter_hosts(id, [this, id, except_pid, done] {
+        end_sessions(id, except_pid, [this, id, done] {
+            busy_.erase(id);
+            if (auto it = live_.find(id); it != live_.end()) rearm(it->second);
+            done(std::nullopt);
+        });
+    });
+}
+
+void Planner::enter_hosts(WindowId id, std::function<void()> next) {
+    const Window& w = live_.at(id);
+    if (w.done(kStepHostsEntered)) {
+        next();
+        return;
+    }
+    const std::vector<std::string> hosts = w.spec.hosts;
+    auto mark_done = [this, id](LogLevel level, const std::string& line, bool error) {
+        commit_or_report(id, [&](Window& x) {
+            x.steps_done |= kStepHostsEntered;
+            if (error) x.had_errors = true;
+            add_log(x, level, line);
+        });
+    };
+    if (hosts.empty()) {
+        mark_done(LogLevel::Info, "No hosts to put into maintenance.", false);
+        next();
+        return;
+    }
+    auto failures = std::make_shared<std::size_t>(0);
+    try {
+        ports_.hosts.flip(
+            hosts, true, id,
+            [this, id, failures](const HostFlip& flip) {
+                if (!flip.ok) ++*failures;
+                record_host(flip);
+                commit_or_report(id, [&](Window& x) {
+                    if (!flip.ok) x.had_errors = true;
+                    add_log(x, flip.ok ? LogLevel::Info : LogLevel::Error, flip.message);
+                });
+            },
+            [mark_done, hosts, failures, next] {
+                const std::size_t ok = hosts.size() - *failures;
+                mark_done(*failures ? LogLevel::Warning : LogLevel::Info,
+                          "Hosts: " + std::to_string(ok) + " of " +
+                              std::to_string(hosts.size()) + " in maintenance" +
+                              (*failures ? ", " + std::to_string(*failures) + " failed." : "."),
+                          false);
+                next();
+            });
+    } catch (const Error& e) {
+        // The backend refused outright (NotSupported): recorded, not silently skipped.
+        const bool unsupported = e.code() == Errc::NotSupported;
+        mark_done(unsupported ? LogLevel::Warning : LogLevel::Error,
+                  std::string("Hosts were not put into maintenance: ") + e.what(), !unsupported);
+        next();
+    }
+}
+
+void Planner::end_sessions(WindowId id, std::uint32_t except_pid, std::function<void()> next) {
+    const Window& w = live_.at(id);
+    if (w.done(kStepSessionsEnded)) {
+        next();
+        return;
+    }
+    auto record = [this, id, next](Outcome<std::vector<SessionEnd>> outcome) {
+        commit_or_report(id, [&](Window& x) {
+            x.steps_done |= kStepSessionsEnded;
+            if (outcome.error) {
+                const bool unsupported = outcome.error->code() == Errc::NotSupported;
+                if (!unsupported) x.had_errors = true;
+                add_log(x, unsupported ? LogLevel::Warning : LogLevel::Error,
+                        std::string("Login sessions were not ended: ") + outcome.error->what());
+                return;
+            }
+            for (const auto& s : *outcome.value) {
+                if (!s.ok) x.had_errors = true;
+                add_log(x, s.ok ? LogLevel::Info : LogLevel::Error,
+                        "Session " + s.id + " of " + s.user + " (" + uid_name(s.uid) + ") " +
+                            (s.ok ? "ended" : "could not be ended") +
+                            (s.message.empty() ? "." : ": " + s.message));
+            }
+        });
+        next();
+    };
+    try {
+        ports_.sessions.terminate(false, except_pid, record);
+    } catch (const Error& e) {
+        record(Outcome<std::vector<SessionEnd>>::fail(e));
+    }
+}
+
+void Planner::dry_run(std::function<void(bool, std::vector<PrecheckResult>)> done) {
+    ports_.prechecks.run([done = std::move(done)](std::vector<PrecheckResult> checks) {
+        const bool ready = std::none_of(checks.begin(), checks.end(),
+                                        [](const auto& c) { return c.blocks_start(); });
+        done(ready, std::move(checks));
+    });
+}
+
+void Planner::set_host_maintenance(const std::string& host, bool enabled, const Actor& by,
+                                   Done done) {
+    check_name("host", host);
+    const auto& known = settings_.known.hosts;
+    if (std::find(known.begin(), known.end(), host) == known.end()) {
+        throw Error(Errc::NoSuchHost, "There is no host '" + host + "' in the configuration" +
+                                          (known.empty() ? "" : "; hosts: " + join(known, ", ")));
+    }
+    auto result = std::make_shared<std::optional<Error>>();
+    ports_.hosts.flip(
+        {host}, enabled, 0,
+        [this, result, by](const HostFlip& flip) {
+            record_host(flip);
+            if (!flip.ok) {
+                *result = Error(Errc::HostFailed, flip.message);
+            }
+            (void)by;
+        },
+        [result, done = std::move(done)] { done(*result); });
+}
+
+void Planner::list_hosts(std::function<void(Outcome<std::vector<HostReport>>)> done) {
+    ports_.hosts.list([this, done = std::move(done)](Outcome<std::vector<HostReport>> outcome) {
+        if (outcome.value) {
+            for (auto& h : *outcome.value) {
+                if (h.probed) continue;
+                if (auto it = host_states_.find(h.name); it != host_states_.end()) {
+                    h.state = it->second.state;
+                    if (h.message.empty()) h.message = it->second.message;
+                }
+            }
+        }
+        done(std::move(outcome));
+    });
+}
+
+void Planner::list_sessions(std::function<void(Outcome<std::vector<SessionInfo>>)> done) {
+    ports_.sessions.list(std::move(done));
+}
+
+void Planner::terminate_sessions(bool include_admins, const Actor& by,
+                                 std::function<void(Outcome<std::vector<std::string>>)> done) {
+    ports_.sessions.terminate(
+        include_admins, by.pid,
+        [done = std::move(done)](Outcome<std::vector<SessionEnd>> outcome) {
+            if (outcome.error) {
+                done(Outcome<std::vector<std::string>>::fail(*outcome.error));
+                return;
+            }
+            std::vector<std::string> ended;
+            for (const auto& s : *outcome.value) {
+                if (s.ok) ended.push_back(s.id);
+            }
+            done(Outcome<std::vector<std::string>>::ok(std::move(ended)));
+        });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers
+
+std::vector<TimerSpec> Planner::timers_for(const Window& w) const {
+    std::vector<TimerSpec> timers;
+    if (w.status == Status::Scheduled) {
+        if (w.spec.valid) {
+            if (w.spec.notify_lead_usec > 0 && !w.done(kStepUpcomingAnnounced)) {
+                const Usec at = w.spec.start_usec > w.spec.notify_lead_usec
+                                    ? w.spec.start_usec - w.spec.notify_lead_usec
+                                    : 0;
+                timers.push_back({TimerKind::Upcoming, at});
+            }
+            timers.push_back({TimerKind::Start, w.spec.start_usec});
+        }
+        timers.push_back({TimerKind::End, w.spec.end_usec});
+    } else if (w.status == Status::InProgress && w.spec.auto_complete) {
+        timers.push_back({TimerKind::End, w.spec.end_usec});
+    }
+    return timers;
+}
+
+void Planner::rearm(const Window& w) { ports_.scheduler.arm(w.id, timers_for(w)); }
+
+void Planner::on_timer(WindowId id, TimerKind kind) {
+    auto it = live_.find(id);
+    if (it == live_.end()) return;  // a stale wake-up for a finished window
+    const Window& w = it->second;
+    const Usec t = now();
+    const bool busy = busy_.count(id) != 0;
+    try {
+        switch (kind) {
+            case TimerKind::Upcoming:
+                if (w.status != Status::Scheduled || !w.spec.valid ||
+                    w.done(kStepUpcomingAnnounced) || t >= w.spec.start_usec) {
+                    return;
+                }
+                commit(id, [&](Window& x) {
+                    x.steps_done |= kStepUpcomingAnnounced;
+                    add_log(x, LogLevel::Info,
+                            "Upcoming notice: the window starts " +
+                                format_timestamp(x.spec.start_usec) + ".");
+                });
+                listener_.window_upcoming(live_.at(id));
+                send_notice(id, Notice::Upcoming);
+                return;
+            case TimerKind::Start:
+                if (w.status != Status::Scheduled || !w.spec.valid || busy) return;
+                if (t + kTimerSlackUsec < w.spec.start_usec) {
+                    rearm(w);
+                    return;
+                }
+                busy_[id] = "running its prechecks";
+                ports_.prechecks.run([this, id](std::vector<PrecheckResult> checks) {
+                    begin(StartRequest{id, false, true, Actor{0, 0}}, checks,
+                          [](std::optional<Error>) {});
+                });
+                return;
+            case TimerKind::End:
+                if (busy) return;  // re-armed when the start steps finish
+                if (t + kTimerSlackUsec < w.spec.end_usec) {
+                    rearm(w);
+                    return;
+                }
+                if (w.status == Status::Scheduled) {
+                    if (w.spec.valid) {
+                        finish(id, Status::Failed, "", 0,
+                               "Failed: the window's end passed before it could start",
+                               LogLevel::Error);
+                    } else {
+                        finish(id, Status::Cancelled, "", 0, "Cancelled: expired while invalid",
+                               LogLevel::Info);
+                    }
+                } else if (w.status == Status::InProgress && w.spec.auto_complete) {
+                    const Status outcome =
+                        w.had_errors ? Status::CompletedWithErrors : Status::Completed;
+                    finish(id, outcome, "", 0,
+                           "Finished automatically at its end as " +
+                               std::string(to_string(outcome)) + ".",
+                           outcome == Status::Completed ? LogLevel::Info : LogLevel::Warning);
+                }
+                return;
+        }
+    } catch (const Error& e) {
+        // Nobody waits for a timer's outcome: the window keeps its state, so the next start-up
+        // (or wake-up) tries again.
+        listener_.problem(id, std::string("the ") + std::string(to_string(kind)) +
+                                  " timer's work failed: " + e.what());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The one path for changes
+
+Window Planner::current(WindowId id) {
+    if (auto it = live_.find(id); it != live_.end()) return it->second;
+    if (const Window* w = find(id)) return *w;
+    throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
+}
+
+template <class Change>
+void Planner::commit(WindowId id, Change&& change) {
+    const ManagerView before_view = manager_view();
+    const Window before = current(id);
+    Window after = before;
+    change(after);
+    try {
+        ports_.store.save(after);
+    } catch (const StoreError& e) {
+        throw Error(Errc::Failed, "Could not save " + window_name(id) + ": " + e.what());
+    }
+    const std::uint32_t fields = changed_fields(before, after);
+    auto summary = std::lower_bound(summaries_.begin(), summaries_.end(), id,
+                                    [](const WindowSummary& s, WindowId v) { return s.id < v; });
+    if (summary != summaries_.end() && summary->id == id) *summary = summarize(after);
+    history_cache_.remove_if([id](const Window& w) { return w.id == id; });
+    const Window* installed;
+    if (is_final(after.status)) {
+        live_.erase(id);
+        history_cache_.push_front(std::move(after));
+        if (history_cache_.size() > kHistoryCacheSize) history_cache_.pop_back();
+        installed = &history_cache_.front();
+    } else {
+        installed = &(live_[id] = std::move(after));
+    }
+    rearm(*installed);
+    if (fields != 0) listener_.window_changed(*installed, fields);
+    const ManagerView after_view = manager_view();
+    if (after_view != before_view) listener_.manager_changed(before_view, after_view);
+}
+
+template <class Change>
+void Planner::commit_or_report(WindowId id, Change&& change) {
+    try {
+        commit(id, std::forward<Change>(change));
+    } catch (const Error& e) {
+        listener_.problem(id, e.what());
+    }
+}
+
+void Planner::finish(WindowId id, Status status, const std::string& note, Uid by,
+                     const std::string& log_line, LogLevel level) {
+    commit(id, [&](Window& x) {
+        x.status = status;
+        x.finished_usec = now();
+        x.finished_by_uid = by;
+        x.completion_note = note;
+        add_log(x, level, log_line);
+    });
+    const Window* w = find(id);
+    if (w) listener_.window_finished(*w);
+    send_notice(id, status == Status::Cancelled ? Notice::Cancelled : Notice::Finished);
+}
+
+void Planner::send_notice(WindowId id, Notice notice) {
+    const Window* w = find(id);
+    if (!w) return;
+    ports_.notifier.notify(notice, *w, [this, id, notice](std::vector<std::string> failures) {
+        if (failures.empty()) return;
+        commit_or_report(id, [&](Window& x) {
+            for (const auto& f : failures) {
+                add_log(x, LogLevel::Error,
+                        "The " + std::string(to_string(notice)) + " notice failed: " + f);
+            }
+            if (!is_final(x.status)) x.had_errors = true;
+        });
+    });
+}
+
+void Planner::record_host(const HostFlip& flip) {
+    StoredHostState next{flip.state, flip.message, now()};
+    auto it = host_states_.find(flip.name);
+    const bool changed = it == host_states_.end() || it->second.state != flip.state;
+    try {
+        ports_.store.save_host_state(flip.name, next);
+    } catch (const StoreError& e) {
+        // The window's log records the flip; the last known state is a convenience.
+        listener_.problem(0, "could not save the state of host " + flip.name + ": " + e.what());
+    }
+    host_states_[flip.name] = next;
+    if (changed) listener_.host_state_changed(flip.name, flip.state);
+}
+
+void Planner::add_log(Window& w, LogLevel level, std::string message) const {
+    w.log.push_back({now(), level, std::move(message)});
+}
+
+Window& Planner::live(WindowId id, std::string_view operation) {
+    if (auto it = live_.find(id); it != live_.end()) return it->second;
+    if (const Window* w = find(id)) refuse_state(*w, operation);
+    throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
+}
+
+void Planner::refuse_state(const Window& w, std::string_view operation) const {
+    std::string allowed;
+    if (operation == "started" || operation == "cancelled") allowed = "a scheduled window";
+    if (operation == "completed") allowed = "an in-progress window";
+    if (operation == "updated") allowed = "a scheduled or in-progress window";
+    throw Error(Errc::InvalidState, "Window " + std::to_string(w.id) + " is " +
+                                        std::string(to_string(w.status)) + "; only " + allowed +
+                                        " can be " + std::string(operation));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+ManagerView Planner::manager_view() const {
+    ManagerView v;
+    for (const auto& [id, w] : live_) {
+        if (w.status == Status::InProgress) {
+            v.active = id;
+            v.state = "in-progress";
+            v.under_maintenance = true;
+            v.banner = kBannerInProgress;
+            if (!w.spec.notify_message.empty()) v.banner += "\n" + w.spec.notify_message;
+        } else if (w.status == Status::Scheduled) {
+            v.next = id;
+        }
+    }
+    if (v.active == 0 && v.next != 0) {
+        v.state = "scheduled";
+        const Window& w = live_.at(v.next);
+        if (w.spec.valid && w.done(kStepUpcomingAnnounced)) {
+            v.banner = "Maintenance is scheduled from " + format_timestamp(w.spec.start_usec) +
+                       " to " + format_timestamp(w.spec.end_usec) + ": " +
+                       (w.spec.notify_message.empty() ? w.spec.reason : w.spec.notify_message);
+        }
+    }
+    return v;
+}
+
+std::vector<WindowSummary> Planner::list() const {
+    return {summaries_.rbegin(), summaries_.rend()};
+}
+
+bool Planner::exists(WindowId id) const {
+    return std::binary_search(
+        summaries_.begin(), summaries_.end(), WindowSummary{id, {}, 0, 0, {}},
+        [](const WindowSummary& a, const WindowSummary& b) { return a.id < b.id; });
+}
+
+std::vector<WindowId> Planner::ids() const {
+    std::vector<WindowId> out;
+    out.reserve(summaries_.size());
+    for (const auto& s : summaries_) out.push_back(s.id);
+    return out;
+}
+
+const Window* Planner::find(WindowId id) {
+    if (auto it = live_.find(id); it != live_.end()) return &it->second;
+    for (auto it = history_cache_.begin(); it != history_cache_.end(); ++it) {
+        if (it->id == id) {
+            history_cache_.splice(history_cache_.begin(), history_cache_, it);
+            return &history_cache_.front();
+        }
+    }
+    if (!exists(id)) return nullptr;
+    std::optional<Window> loaded;
+    try {
+        loaded = ports_.store.get(id);
+    } catch (const StoreError&) {
+        return nullptr;
+    }
+    if (!loaded) return nullptr;
+    history_cache_.push_front(std::move(*loaded));
+    if (history_cache_.size() > kHistoryCacheSize) history_cache_.pop_back();
+    return &history_cache_.front();
+}
+
+}  // namespace maint

@@ -142,6 +142,7 @@ struct HostReport {
     std::string name;
     HostState state = HostState::Unknown;
     std::string message;
+    bool probed = false;  // state comes from asking the host now (else: the last known one)
 };
 
 struct HostFlip {

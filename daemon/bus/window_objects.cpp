@@ -1,0 +1,378 @@
+// See window_objects.hpp. Every method: decode and check the arguments, authorize, act through
+// the planner, reply (the planner has stored and announced the change by then).
+#include "bus/window_objects.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "bus/authorize.hpp"
+#include "bus/caller.hpp"
+#include "bus/errors.hpp"
+#include "bus/options.hpp"
+#include "bus/paths.hpp"
+
+namespace maint::bus {
+namespace {
+
+// A method call answered later (after polkit, after the prechecks). Holds a reference to the
+// call; answers exactly once.
+class PendingReply {
+public:
+    PendingReply(sd_bus_message* call, BusPump& pump)
+        : call_(sd_bus_message_ref(call)), pump_(pump) {}
+    ~PendingReply() {
+        if (!answered_) fail(Error(Errc::Failed, "Internal error: the call was dropped"));
+        sd_bus_message_unref(call_);
+    }
+    PendingReply(const PendingReply&) = delete;
+    PendingReply& operator=(const PendingReply&) = delete;
+
+    void ok() {
+        if (answered_) return;
+        answered_ = true;
+        sd_bus_reply_method_return(call_, "");
+        pump_.kick();
+    }
+    void fail(const Error& e) {
+        if (answered_) return;
+        answered_ = true;
+        sd_bus_reply_method_errorf(call_, std::string(error_name(e.code())).c_str(), "%s",
+                                   e.what());
+        pump_.kick();
+    }
+
+private:
+    sd_bus_message* call_;
+    BusPump& pump_;
+    bool answered_ = false;
+};
+
+using Reply = std::shared_ptr<PendingReply>;
+
+int to_errno_reply(sd_bus_error* error, const Error& e) {
+    return sd_bus_error_set(error, std::string(error_name(e.code())).c_str(), e.what());
+}
+
+// ---- property getters: userdata is the const Window* the find callback returned
+
+const Window& W(void* userdata) { return *static_cast<const Window*>(userdata); }
+
+int append_strv(sd_bus_message* reply, const std::vector<std::string>& list) {
+    std::vector<char*> ptrs;
+    ptrs.reserve(list.size() + 1);
+    for (const auto& s : list) ptrs.push_back(const_cast<char*>(s.c_str()));
+    ptrs.push_back(nullptr);
+    return sd_bus_message_append_strv(reply, ptrs.data());
+}
+
+#define GETTER(name, body)                                                                    \
+    int get_##name(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply,    \
+                   void* userdata, sd_bus_error*) {                                          \
+        const Window& w = W(userdata);                                                       \
+        body;                                                                                \
+    }
+
+GETTER(id, return sd_bus_message_append(reply, "u", w.id))
+GETTER(status, return sd_bus_message_append(reply, "s", std::string(to_string(w.status)).c_str()))
+GETTER(valid, return sd_bus_message_append(reply, "b", static_cast<int>(w.spec.valid)))
+GETTER(start, return sd_bus_message_append(reply, "t", w.spec.start_usec))
+GETTER(end, return sd_bus_message_append(reply, "t", w.spec.end_usec))
+GETTER(reason, return sd_bus_message_append(reply, "s", w.spec.reason.c_str()))
+GETTER(notify, return append_strv(reply, w.spec.notify))
+GETTER(comment, return sd_bus_message_append(reply, "s", w.spec.comment.c_str()))
+GETTER(login_message, return sd_bus_message_append(reply, "s", w.spec.login_message.c_str()))
+GETTER(show_login_message,
+       return sd_bus_message_append(reply, "b", static_cast<int>(w.spec.show_login_message)))
+GETTER(notify_message, return sd_bus_message_append(reply, "s", w.spec.notify_message.c_str()))
+GETTER(notify_lead, return sd_bus_message_append(reply, "t", w.spec.notify_lead_usec))
+GETTER(hosts, return append_strv(reply, w.spec.hosts))
+GETTER(auto_complete,
+       return sd_bus_message_append(reply, "b", static_cast<int>(w.spec.auto_complete)))
+GETTER(created, return sd_bus_message_append(reply, "t", w.created_usec))
+GETTER(created_by, return sd_bus_message_append(reply, "u", w.created_by_uid))
+GETTER(started, return sd_bus_message_append(reply, "t", w.started_usec))
+GETTER(started_by, return sd_bus_message_append(reply, "u", w.started_by_uid))
+GETTER(finished, return sd_bus_message_append(reply, "t", w.finished_usec))
+GETTER(finished_by, return sd_bus_message_append(reply, "u", w.finished_by_uid))
+GETTER(note, return sd_bus_message_append(reply, "s", w.completion_note.c_str()))
+GETTER(prechecks, {
+    int r = sd_bus_message_open_container(reply, SD_BUS_TYPE_ARRAY, "(sssss)");
+    for (const auto& c : w.precheck_results) {
+        if (r < 0) return r;
+        r = sd_bus_message_append(reply, "(sssss)", c.name.c_str(), c.description.c_str(),
+                                  c.severity.c_str(), c.result.c_str(), c.message.c_str());
+    }
+    return r < 0 ? r : sd_bus_message_close_container(reply);
+})
+GETTER(log, {
+    int r = sd_bus_message_open_container(reply, SD_BUS_TYPE_ARRAY, "(tss)");
+    for (const auto& e : w.log) {
+        if (r < 0) return r;
+        r = sd_bus_message_append(reply, "(tss)", e.time_usec,
+                                  std::string(to_string(e.level)).c_str(), e.message.c_str());
+    }
+    return r < 0 ? r : sd_bus_message_close_container(reply);
+})
+
+#undef GETTER
+
+constexpr auto kChange = SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE;
+constexpr auto kConst = SD_BUS_VTABLE_PROPERTY_CONST;
+constexpr auto kInvalidate = SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION;
+
+const sd_bus_vtable kWindowVtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD_WITH_NAMES("Start", "a{sv}", SD_BUS_PARAM(options), "", ,
+                             WindowObjects::method_start, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Complete", "sasa{sv}",
+                             SD_BUS_PARAM(note) SD_BUS_PARAM(notify) SD_BUS_PARAM(options), "", ,
+                             WindowObjects::method_complete, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Cancel", "s", SD_BUS_PARAM(reason), "", ,
+                             WindowObjects::method_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Update", "a{sv}", SD_BUS_PARAM(changes), "", ,
+                             WindowObjects::method_update, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_PROPERTY("Id", "u", get_id, 0, kConst),
+    SD_BUS_PROPERTY("Status", "s", get_status, 0, kChange),
+    SD_BUS_PROPERTY("Valid", "b", get_valid, 0, kChange),
+    SD_BUS_PROPERTY("StartUSec", "t", get_start, 0, kChange),
+    SD_BUS_PROPERTY("EndUSec", "t", get_end, 0, kChange),
+    SD_BUS_PROPERTY("Reason", "s", get_reason, 0, kChange),
+    SD_BUS_PROPERTY("Notify", "as", get_notify, 0, kChange),
+    SD_BUS_PROPERTY("Comment", "s", get_comment, 0, kChange),
+    SD_BUS_PROPERTY("LoginMessage", "s", get_login_message, 0, kChange),
+    SD_BUS_PROPERTY("ShowLoginMessage", "b", get_show_login_message, 0, kChange),
+    SD_BUS_PROPERTY("NotifyMessage", "s", get_notify_message, 0, kChange),
+    SD_BUS_PROPERTY("NotifyLeadUSec", "t", get_notify_lead, 0, kChange),
+    SD_BUS_PROPERTY("Hosts", "as", get_hosts, 0, kChange),
+    SD_BUS_PROPERTY("AutoComplete", "b", get_auto_complete, 0, kChange),
+    SD_BUS_PROPERTY("CreatedUSec", "t", get_created, 0, kConst),
+    SD_BUS_PROPERTY("CreatedByUID", "u", get_created_by, 0, kConst),
+    SD_BUS_PROPERTY("StartedUSec", "t", get_started, 0, kChange),
+    SD_BUS_PROPERTY("StartedByUID", "u", get_started_by, 0, kChange),
+    SD_BUS_PROPERTY("FinishedUSec", "t", get_finished, 0, kChange),
+    SD_BUS_PROPERTY("FinishedByUID", "u", get_finished_by, 0, kChange),
+    SD_BUS_PROPERTY("CompletionNote", "s", get_note, 0, kChange),
+    SD_BUS_PROPERTY("PrecheckResults", "a(sssss)", get_prechecks, 0, kInvalidate),
+    SD_BUS_PROPERTY("Log", "a(tss)", get_log, 0, kInvalidate),
+    SD_BUS_VTABLE_END};
+
+// Property names for PropertiesChanged, by WindowField bit.
+const std::pair<std::uint32_t, const char*> kFieldNames[] = {
+    {kFieldStatus, "Status"},
+    {kFieldValid, "Valid"},
+    {kFieldStartUSec, "StartUSec"},
+    {kFieldEndUSec, "EndUSec"},
+    {kFieldReason, "Reason"},
+    {kFieldNotify, "Notify"},
+    {kFieldComment, "Comment"},
+    {kFieldLoginMessage, "LoginMessage"},
+    {kFieldShowLoginMessage, "ShowLoginMessage"},
+    {kFieldNotifyMessage, "NotifyMessage"},
+    {kFieldNotifyLeadUSec, "NotifyLeadUSec"},
+    {kFieldHosts, "Hosts"},
+    {kFieldAutoComplete, "AutoComplete"},
+    {kFieldStartedUSec, "StartedUSec"},
+    {kFieldStartedByUID, "StartedByUID"},
+    {kFieldFinishedUSec, "FinishedUSec"},
+    {kFieldFinishedByUID, "FinishedByUID"},
+    {kFieldCompletionNote, "CompletionNote"},
+    {kFieldPrecheckResults, "PrecheckResults"},
+    {kFieldLog, "Log"},
+};
+
+// What a method does once authorized.
+struct Act {
+    BusPump* pump;
+    std::function<void(const Caller&, const Reply&)> run;
+};
+
+struct Decoded {
+    Authorizer* authorizer;
+    Action action;
+    Act act;
+};
+
+// The shape shared by the four methods: decode and check (may throw InvalidArgs), then
+// authorize, then act. `decode` says which action to authorize and what to do.
+template <class Decode>
+int handle(sd_bus_message* m, sd_bus_error* error, const char* method, Decode&& decode) {
+    try {
+        Decoded d = decode();
+        const Caller caller = caller_of(m);
+        auto reply = std::make_shared<PendingReply>(m, *d.act.pump);
+        authorize_then(*d.authorizer, caller, d.action, method,
+                       [reply, caller, act = d.act](std::optional<Error> denied) {
+                           if (denied) {
+                               reply->fail(*denied);
+                               return;
+                           }
+                           guarded([&] { act.run(caller, reply); },
+                                   [&](const Error& e) { reply->fail(e); });
+                       });
+        return 1;
+    } catch (const Error& e) {
+        return to_errno_reply(error, e);
+    } catch (const std::exception& e) {
+        return to_errno_reply(error,
+                              Error(Errc::Failed, std::string("Internal error: ") + e.what()));
+    }
+}
+
+}  // namespace
+
+WindowObjects::WindowObjects(sd_bus* bus, Planner& planner, Authorizer& authorizer,
+                             BusPump& pump)
+    : bus_(bus), planner_(planner), authorizer_(authorizer), pump_(pump) {
+    int r = sd_bus_add_fallback_vtable(bus_, &vtable_slot_, kWindowPrefix, kWindowInterface,
+                                       kWindowVtable, &WindowObjects::find, this);
+    if (r < 0) {
+        throw std::runtime_error(std::string("Cannot register the window objects: ") +
+                                 std::strerror(-r));
+    }
+    r = sd_bus_add_node_enumerator(bus_, &enumerator_slot_, kWindowPrefix,
+                                   &WindowObjects::enumerate, this);
+    if (r < 0) {
+        throw std::runtime_error(std::string("Cannot register the window enumerator: ") +
+                                 std::strerror(-r));
+    }
+}
+
+WindowObjects::~WindowObjects() {
+    sd_bus_slot_unref(enumerator_slot_);
+    sd_bus_slot_unref(vtable_slot_);
+}
+
+WindowObjects& WindowObjects::self_of(sd_bus_message* m) {
+    return *static_cast<WindowObjects*>(
+        sd_bus_slot_get_userdata(sd_bus_get_current_slot(sd_bus_message_get_bus(m))));
+}
+
+int WindowObjects::find(sd_bus*, const char* path, const char*, void* userdata, void** found,
+                        sd_bus_error*) {
+    auto& self = *static_cast<WindowObjects*>(userdata);
+    const auto id = window_id_of(path);
+    if (!id) return 0;
+    const Window* w = self.planner_.find(*id);
+    if (!w) return 0;
+    *found = const_cast<Window*>(w);
+    return 1;
+}
+
+int WindowObjects::enumerate(sd_bus*, const char*, void* userdata, char*** nodes, sd_bus_error*) {
+    auto& self = *static_cast<WindowObjects*>(userdata);
+    const auto ids = self.planner_.ids();
+    char** list = static_cast<char**>(std::calloc(ids.size() + 1, sizeof(char*)));
+    if (!list) return -ENOMEM;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        list[i] = strdup(window_path(ids[i]).c_str());
+        if (!list[i]) {
+            for (std::size_t j = 0; j < i; ++j) std::free(list[j]);
+            std::free(list);
+            return -ENOMEM;
+        }
+    }
+    *nodes = list;
+    return 0;
+}
+
+void WindowObjects::emit_added(WindowId id) {
+    sd_bus_emit_interfaces_added(bus_, window_path(id).c_str(), kWindowInterface, nullptr);
+}
+
+void WindowObjects::emit_changed(WindowId id, std::uint32_t fields) {
+    std::vector<char*> names;
+    for (const auto& [bit, name] : kFieldNames) {
+        if (fields & bit) names.push_back(const_cast<char*>(name));
+    }
+    if (names.empty()) return;
+    names.push_back(nullptr);
+    sd_bus_emit_properties_changed_strv(bus_, window_path(id).c_str(), kWindowInterface,
+                                        names.data());
+}
+
+int WindowObjects::method_start(sd_bus_message* m, void* window, sd_bus_error* error) {
+    WindowObjects& self = self_of(m);
+    const WindowId id = W(window).id;
+    return handle(m, error, "Start", [&] {
+        const bool force = flag_option(options_from(m), "options", "Force");
+        return Decoded{&self.authorizer_, force ? Action::ForceStart : Action::Run,
+                       Act{&self.pump_, [&self, id, force](const Caller& c, const Reply& reply) {
+                               self.planner_.start(id, force, Actor{c.uid, c.pid},
+                                                   [reply](std::optional<Error> e) {
+                                                       if (e) {
+                                                           reply->fail(*e);
+                                                       } else {
+                                                           reply->ok();
+                                                       }
+                                                   });
+                           }}};
+    });
+}
+
+int WindowObjects::method_complete(sd_bus_message* m, void* window, sd_bus_error* error) {
+    WindowObjects& self = self_of(m);
+    const WindowId id = W(window).id;
+    return handle(m, error, "Complete", [&] {
+        const char* note = nullptr;
+        if (sd_bus_message_read_basic(m, SD_BUS_TYPE_STRING, &note) < 0) {
+            throw Error(Errc::InvalidArgs, "note: not a string");
+        }
+        char** strv = nullptr;
+        if (sd_bus_message_read_strv(m, &strv) < 0) {
+            throw Error(Errc::InvalidArgs, "notify: not an array of strings");
+        }
+        std::vector<std::string> notify;
+        for (char** p = strv; p && *p; ++p) {
+            notify.emplace_back(*p);
+            std::free(*p);
+        }
+        std::free(strv);
+        const bool failed = flag_option(options_from(m), "options", "Failed");
+        std::string text = note;
+        self.planner_.check_finish(id, text, notify);
+        return Decoded{&self.authorizer_, Action::Run,
+                       Act{&self.pump_, [&self, id, text, notify, failed](const Caller& c,
+                                                                          const Reply& reply) {
+                               self.planner_.complete(id, text, notify, failed,
+                                                      Actor{c.uid, c.pid});
+                               reply->ok();
+                           }}};
+    });
+}
+
+int WindowObjects::method_cancel(sd_bus_message* m, void* window, sd_bus_error* error) {
+    WindowObjects& self = self_of(m);
+    const WindowId id = W(window).id;
+    return handle(m, error, "Cancel", [&] {
+        const char* reason = nullptr;
+        if (sd_bus_message_read_basic(m, SD_BUS_TYPE_STRING, &reason) < 0) {
+            throw Error(Errc::InvalidArgs, "reason: not a string");
+        }
+        std::string text = reason;
+        self.planner_.check_finish(id, text, {});
+        return Decoded{&self.authorizer_, Action::Schedule,
+                       Act{&self.pump_, [&self, id, text](const Caller& c, const Reply& reply) {
+                               self.planner_.cancel(id, text, Actor{c.uid, c.pid});
+                               reply->ok();
+                           }}};
+    });
+}
+
+int WindowObjects::method_update(sd_bus_message* m, void* window, sd_bus_error* error) {
+    WindowObjects& self = self_of(m);
+    const WindowId id = W(window).id;
+    return handle(m, error, "Update", [&] {
+        WindowChanges changes = update_changes(options_from(m));
+        self.planner_.check_update(id, changes);
+        return Decoded{&self.authorizer_, Action::Schedule,
+                       Act{&self.pump_, [&self, id, changes](const Caller& c, const Reply& reply) {
+                               self.planner_.update(id, changes, Actor{c.uid, c.pid});
+                               reply->ok();
+                           }}};
+    });
+}
+
+}  // namespace maint::bus

@@ -1,0 +1,186 @@
+// The lifecycle of maintenance windows: scheduling, the one-at-a-time rule, starting (by hand or
+// by timer), completing, cancelling, missed windows after a restart. It decides; the ports act.
+//
+// Every change goes through one path (Planner::commit): applied to a copy, saved to the store,
+// and only then made current and announced to the listener. A store failure leaves memory and
+// disk as they were and surfaces as Errc::Failed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/ports.hpp"
+#include "core/validation.hpp"
+#include "core/window.hpp"
+
+namespace maint {
+
+// Which window properties a change touched (bits), for PropertiesChanged.
+enum WindowField : std::uint32_t {
+    kFieldStatus = 1u << 0,
+    kFieldValid = 1u << 1,
+    kFieldStartUSec = 1u << 2,
+    kFieldEndUSec = 1u << 3,
+    kFieldReason = 1u << 4,
+    kFieldNotify = 1u << 5,
+    kFieldComment = 1u << 6,
+    kFieldLoginMessage = 1u << 7,
+    kFieldShowLoginMessage = 1u << 8,
+    kFieldNotifyMessage = 1u << 9,
+    kFieldNotifyLeadUSec = 1u << 10,
+    kFieldHosts = 1u << 11,
+    kFieldAutoComplete = 1u << 12,
+    kFieldStartedUSec = 1u << 13,
+    kFieldStartedByUID = 1u << 14,
+    kFieldFinishedUSec = 1u << 15,
+    kFieldFinishedByUID = 1u << 16,
+    kFieldCompletionNote = 1u << 17,
+    kFieldPrecheckResults = 1u << 18,
+    kFieldLog = 1u << 19,
+};
+std::uint32_t changed_fields(const Window& before, const Window& after);
+
+// The Manager object's properties.
+struct ManagerView {
+    std::string state = "idle";  // idle | scheduled | in-progress
+    bool under_maintenance = false;
+    WindowId active = 0;  // 0: none
+    WindowId next = 0;
+    std::string banner;
+    bool operator==(const ManagerView&) const = default;
+};
+
+inline constexpr const char* kBannerInProgress = "System is under maintenance!";
+
+// What the planner tells the outside, after each change is stored.
+class PlannerListener {
+public:
+    virtual ~PlannerListener() = default;
+    virtual void window_added(const Window& w) = 0;
+    virtual void window_changed(const Window& w, std::uint32_t fields) = 0;
+    virtual void window_upcoming(const Window& w) = 0;
+    virtual void window_started(const Window& w) = 0;
+    virtual void window_finished(const Window& w) = 0;
+    virtual void manager_changed(const ManagerView& before, const ManagerView& after) = 0;
+    virtual void host_state_changed(const std::string& host, HostState state) = 0;
+    // Something went wrong that no caller is waiting to hear about (a timer's work, a late
+    // step): for the daemon's own log.
+    virtual void problem(WindowId id, const std::string& what) = 0;
+};
+
+struct PlannerPorts {
+    WindowStore& store;
+    Scheduler& scheduler;
+    const Clock& clock;
+    Prechecks& prechecks;
+    HostFleet& hosts;
+    Sessions& sessions;
+    Notifier& notifier;
+};
+
+struct PlannerSettings {
+    Usec default_lead_usec = 30 * kUsecPerMinute;
+    KnownNames known;  // configured audiences and hosts, in configuration order
+};
+
+// Who asked, and from which process (for sparing the starter's login session).
+struct Actor {
+    Uid uid = 0;
+    std::uint32_t pid = 0;
+};
+
+class Planner {
+public:
+    using Done = std::function<void(std::optional<Error>)>;
+
+    Planner(PlannerPorts ports, PlannerSettings settings, PlannerListener& listener);
+
+    // Reads the store. Throws StoreError when it cannot be used.
+    void load();
+    // After the bus is up: settles windows whose times passed while the daemon was down,
+    // finishes interrupted steps, and arms every timer (reconciling the scheduler's).
+    void resume();
+    void set_settings(PlannerSettings settings);
+    const PlannerSettings& settings() const { return settings_; }
+
+    // Argument checks that need no authorization, run before asking for it (and again inside
+    // the operations). Throw Error: InvalidArgs, NoSuchWindow.
+    void check_schedule(const WindowChanges& request) const;
+    void check_update(WindowId id, const WindowChanges& changes);
+    void check_finish(WindowId id, const std::string& text, const std::vector<std::string>& notify);
+
+    // The mutating operations. Synchronous ones throw Error; asynchronous ones report through
+    // `done` (exactly once) and throw only when refused before anything started.
+    WindowId schedule(const WindowChanges& request, const Actor& by);
+    void update(WindowId id, const WindowChanges& changes, const Actor& by);
+    void cancel(WindowId id, const std::string& reason, const Actor& by);
+    void complete(WindowId id, const std::string& note, const std::vector<std::string>& notify,
+                  bool failed, const Actor& by);
+    void start(WindowId id, bool force, const Actor& by, Done done);
+    void dry_run(std::function<void(bool ready, std::vector<PrecheckResult>)> done);
+    void set_host_maintenance(const std::string& host, bool enabled, const Actor& by, Done done);
+    void list_hosts(std::function<void(Outcome<std::vector<HostReport>>)> done);
+    void list_sessions(std::function<void(Outcome<std::vector<SessionInfo>>)> done);
+    void terminate_sessions(bool include_admins, const Actor& by,
+                            std::function<void(Outcome<std::vector<std::string>>)> done);
+
+    // Reads.
+    ManagerView manager_view() const;
+    std::vector<WindowSummary> list() const;  // newest first
+    bool exists(WindowId id) const;
+    std::vector<WindowId> ids() const;  // ascending
+    // The full window, loading finished ones from the store on demand into a small cache. The
+    // pointer stays valid until the next call of find() or of a mutating operation.
+    const Window* find(WindowId id);
+
+    // The scheduler's wake-ups (public for the scheduler's handler and for tests).
+    void on_timer(WindowId id, TimerKind kind);
+
+private:
+    struct StartRequest {
+        WindowId id = 0;
+        bool force = false;
+        bool automatic = false;
+        Actor by;
+    };
+
+    WindowSpec schedule_spec(const WindowChanges& request) const;
+    Window current(WindowId id);
+    Window& live(WindowId id, std::string_view operation);
+    [[noreturn]] void refuse_state(const Window& w, std::string_view operation) const;
+    template <class Change>
+    void commit(WindowId id, Change&& change);
+    // commit() for work nobody waits on: a failure goes to the listener's problem().
+    template <class Change>
+    void commit_or_report(WindowId id, Change&& change);
+    void add_log(Window& w, LogLevel level, std::string message) const;
+    void rearm(const Window& w);
+    std::vector<TimerSpec> timers_for(const Window& w) const;
+    void begin(const StartRequest& req, const std::vector<PrecheckResult>& checks, Done done);
+    void run_start_steps(WindowId id, std::uint32_t except_pid, Done done);
+    void enter_hosts(WindowId id, std::function<void()> next);
+    void end_sessions(WindowId id, std::uint32_t except_pid, std::function<void()> next);
+    void finish(WindowId id, Status status, const std::string& note, Uid by,
+                const std::string& log_line, LogLevel level);
+    void send_notice(WindowId id, Notice notice);
+    void record_host(const HostFlip& flip);
+    Usec now() const { return ports_.clock.now(); }
+
+    PlannerPorts ports_;
+    PlannerSettings settings_;
+    PlannerListener& listener_;
+    std::map<WindowId, Window> live_;              // scheduled and in-progress windows
+    std::vector<WindowSummary> summaries_;         // every window, ascending id
+    std::list<Window> history_cache_;              // recently read finished windows, newest first
+    std::map<WindowId, std::string> busy_;         // windows with a start under way: what runs
+    std::map<std::string, StoredHostState> host_states_;  // last known, persisted
+    WindowId last_id_ = 0;
+};
+
+}  // namespace maint

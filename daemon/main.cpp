@@ -1,0 +1,207 @@
+// maintenanced: arguments, configuration, the objects, the name, READY=1, the loop.
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "bus/announcer.hpp"
+#include "bus/bus_pump.hpp"
+#include "bus/manager_object.hpp"
+#include "bus/paths.hpp"
+#include "bus/window_objects.hpp"
+#include "common/timestamp.hpp"
+#include "config/config.hpp"
+#include "core/planner.hpp"
+#include "sd_bus_access.hpp"
+#include "store/sqlite_store.hpp"
+#include "system/internal_scheduler.hpp"
+#include "system/journal.hpp"
+#include "system/not_supported.hpp"
+#include "system/root_only_authorizer.hpp"
+
+#ifndef MAINT_VERSION
+#define MAINT_VERSION "unknown"
+#endif
+
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitDataError = 65;  // EX_DATAERR: the state database cannot be used
+constexpr int kExitConfig = 78;     // EX_CONFIG
+
+struct Options {
+    std::filesystem::path config = maint::kDefaultConfigFile;
+    bool config_given = false;
+};
+
+void usage(std::FILE* out) {
+    std::fprintf(out,
+                 "Usage: maintenanced [--config FILE]\n"
+                 "\n"
+                 "The planned-maintenance daemon: serves org.example.Maintenance1 on the system\n"
+                 "bus (or the bus DBUS_SYSTEM_BUS_ADDRESS names).\n"
+                 "\n"
+                 "  --config FILE   read FILE and FILE.d/*.conf instead of %s\n"
+                 "  --version       print the version and exit\n"
+                 "  -h, --help      print this help and exit\n",
+                 maint::kDefaultConfigFile);
+}
+
+std::optional<Options> parse_arguments(int argc, char** argv, int& exit_code) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "-h" || arg == "--help") {
+            usage(stdout);
+            exit_code = 0;
+            return std::nullopt;
+        }
+        if (arg == "--version") {
+            std::printf("maintenanced %s\n", MAINT_VERSION);
+            exit_code = 0;
+            return std::nullopt;
+        }
+        if (arg == "--config" && i + 1 < argc) {
+            o.config = argv[++i];
+            o.config_given = true;
+        } else if (arg.rfind("--config=", 0) == 0) {
+            o.config = arg.substr(9);
+            o.config_given = true;
+        } else {
+            std::fprintf(stderr, "maintenanced: unknown or incomplete argument '%s'\n", arg.c_str());
+            usage(stderr);
+            exit_code = kExitUsage;
+            return std::nullopt;
+        }
+    }
+    return o;
+}
+
+maint::PlannerSettings settings_from(const maint::Config& c) {
+    maint::PlannerSettings s;
+    s.default_lead_usec = c.lead_time_usec;
+    for (const auto& a : c.audiences) s.known.audiences.push_back(a.name);
+    for (const auto& h : c.hosts) s.known.hosts.push_back(h.name);
+    return s;
+}
+
+class RealtimeClock final : public maint::Clock {
+public:
+    maint::Usec now() const override { return maint::realtime_now(); }
+};
+
+int run(const Options& options) {
+    using namespace maint;
+
+    Config config;
+    try {
+        config = load_config(options.config, options.config_given);
+    } catch (const ConfigError& e) {
+        std::fprintf(stderr, "maintenanced: %s\n", e.what());
+        return kExitConfig;
+    }
+
+    SqliteWindowStore store(config.state_directory);
+    boost::asio::io_context io;
+    RealtimeClock clock;
+    InternalScheduler scheduler(io);
+    RootOnlyAuthorizer authorizer;
+    ChecksNotSupported prechecks(config.checks);
+    HostsNotSupported hosts;
+    SessionsNotSupported sessions;
+    LogNotifier notifier;
+    journal::ListenerFanout listeners;
+    journal::LifecycleLog lifecycle_log;
+    listeners.add(lifecycle_log);
+
+    Planner planner({store, scheduler, clock, prechecks, hosts, sessions, notifier},
+                    settings_from(config), listeners);
+    planner.load();
+
+    auto reload = [&] {
+        Config next;
+        try {
+            next = load_config(options.config, options.config_given);
+        } catch (const ConfigError& e) {
+            throw Error(Errc::InvalidArgs, std::string("Configuration not reloaded: ") + e.what() +
+                                               "; the running configuration stays in force");
+        }
+        if (next.state_directory != config.state_directory ||
+            next.runtime_directory != config.runtime_directory) {
+            journal::warning("StateDirectory= and RuntimeDirectory= take effect at the next start");
+        }
+        prechecks.set_checks(next.checks);
+        planner.set_settings(settings_from(next));
+        config = std::move(next);
+        journal::notice("Configuration reloaded");
+    };
+
+    auto connection = sdbus::createSystemBusConnection();
+    bus::BusPump pump(io, *connection);
+    bus::ManagerObject manager(*connection, planner, authorizer, pump, reload);
+    bus::WindowObjects windows(busaccess::raw_bus(*connection), planner, authorizer, pump);
+    bus::BusAnnouncer announcer(manager, windows, pump);
+    listeners.add(announcer);
+
+    planner.resume();
+    connection->requestName(bus::kBusName);
+    pump.start();
+
+    boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int signo) {
+            if (ec) return;
+            if (signo == SIGHUP) {
+                sd_notify(0, "RELOADING=1");
+                try {
+                    reload();
+                } catch (const Error& e) {
+                    journal::error(e.what());
+                }
+                sd_notify(0, "READY=1");
+                signals.async_wait(on_signal);
+                return;
+            }
+            sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
+            pump.stop();
+            io.stop();
+        };
+    signals.async_wait(on_signal);
+
+    const auto view = planner.manager_view();
+    sd_notifyf(0, "READY=1\nSTATUS=%s", view.state.c_str());
+    journal::info(std::string("maintenanced ") + MAINT_VERSION + " ready on the bus as " +
+                  bus::kBusName);
+    io.run();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int exit_code = 0;
+    const auto options = parse_arguments(argc, argv, exit_code);
+    if (!options) return exit_code;
+    try {
+        return run(*options);
+    } catch (const maint::StoreError& e) {
+        std::fprintf(stderr, "maintenanced: %s\n", e.what());
+        return kExitDataError;
+    } catch (const sdbus::Error& e) {
+        std::fprintf(stderr, "maintenanced: D-Bus: %s: %s\n", e.getName().c_str(),
+                     e.getMessage().c_str());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "maintenanced: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,105 @@
+// See journal.hpp.
+#include "system/journal.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+#include <systemd/sd-journal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/timestamp.hpp"
+
+namespace maint::journal {
+namespace {
+
+// Whether stderr is the journal's stream (systemd sets JOURNAL_STREAM=dev:ino for it).
+bool stderr_is_journal() {
+    static const bool is = [] {
+        const char* e = std::getenv("JOURNAL_STREAM");
+        if (!e) return false;
+        struct stat st {};
+        if (fstat(STDERR_FILENO, &st) < 0) return false;
+        unsigned long dev = 0, ino = 0;
+        if (std::sscanf(e, "%lu:%lu", &dev, &ino) != 2) return false;
+        return dev == st.st_dev && ino == st.st_ino;
+    }();
+    return is;
+}
+
+std::string wid(WindowId id) { return std::to_string(id); }
+
+}  // namespace
+
+void log(int priority, const std::string& message, const Fields& fields) {
+    if (!stderr_is_journal()) {
+        std::fprintf(stderr, "<%d>%s\n", priority, message.c_str());
+        return;
+    }
+    std::vector<std::string> lines;
+    lines.reserve(fields.size() + 2);
+    lines.push_back("MESSAGE=" + message);
+    lines.push_back("PRIORITY=" + std::to_string(priority));
+    for (const auto& [k, v] : fields) lines.push_back(k + "=" + v);
+    std::vector<iovec> iov;
+    iov.reserve(lines.size());
+    for (auto& l : lines) iov.push_back({l.data(), l.size()});
+    sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
+}
+
+void LifecycleLog::window_added(const Window& w) {
+    notice("Window " + wid(w.id) + " scheduled for " + format_timestamp(w.spec.start_usec) +
+               " to " + format_timestamp(w.spec.end_usec) + ": " + w.spec.reason,
+           {{"WINDOW_ID", wid(w.id)}, {"OPERATOR_UID", std::to_string(w.created_by_uid)}});
+}
+
+void LifecycleLog::window_changed(const Window&, std::uint32_t) {}
+
+void LifecycleLog::window_upcoming(const Window& w) {
+    notice("Window " + wid(w.id) + " starts " + format_timestamp(w.spec.start_usec),
+           {{"WINDOW_ID", wid(w.id)}});
+}
+
+void LifecycleLog::window_started(const Window& w) {
+    notice("Window " + wid(w.id) + " started; the system is under maintenance",
+           {{"WINDOW_ID", wid(w.id)}, {"OPERATOR_UID", std::to_string(w.started_by_uid)}});
+}
+
+void LifecycleLog::window_finished(const Window& w) {
+    notice("Window " + wid(w.id) + " finished: " + std::string(to_string(w.status)),
+           {{"WINDOW_ID", wid(w.id)}, {"OPERATOR_UID", std::to_string(w.finished_by_uid)}});
+}
+
+void LifecycleLog::manager_changed(const ManagerView&, const ManagerView&) {}
+
+void LifecycleLog::host_state_changed(const std::string& host, HostState state) {
+    notice("Host " + host + " is " + std::string(to_string(state)), {{"HOST", host}});
+}
+
+void LifecycleLog::problem(WindowId id, const std::string& what) {
+    error(id ? "Window " + wid(id) + ": " + what : what,
+          id ? Fields{{"WINDOW_ID", wid(id)}} : Fields{});
+}
+
+#define FANOUT(call)                              \
+    for (auto* l : listeners_) l->call;
+
+void ListenerFanout::window_added(const Window& w) { FANOUT(window_added(w)) }
+void ListenerFanout::window_changed(const Window& w, std::uint32_t f) {
+    FANOUT(window_changed(w, f))
+}
+void ListenerFanout::window_upcoming(const Window& w) { FANOUT(window_upcoming(w)) }
+void ListenerFanout::window_started(const Window& w) { FANOUT(window_started(w)) }
+void ListenerFanout::window_finished(const Window& w) { FANOUT(window_finished(w)) }
+void ListenerFanout::manager_changed(const ManagerView& b, const ManagerView& a) {
+    FANOUT(manager_changed(b, a))
+}
+void ListenerFanout::host_state_changed(const std::string& h, HostState s) {
+    FANOUT(host_state_changed(h, s))
+}
+void ListenerFanout::problem(WindowId id, const std::string& what) { FANOUT(problem(id, what)) }
+
+#undef FANOUT
+
+}  // namespace maint::journal

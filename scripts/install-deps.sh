@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, everything maintenanced needs to build, run its demo and pass its tests
+# on Debian 12 (bookworm). Does nothing when all of it is already there. Run as root.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang-format
+  # libraries (sdbus-c++ 1.2 is bookworm's; the xml2cpp generator is in -bin)
+  libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libinih-dev libboost-dev libsqlite3-dev
+  # tests
+  libgtest-dev libgmock-dev googletest
+  # a private system bus for the demo and the integration tests; busctl for people
+  dbus-daemon dbus-bin systemd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: these packages are missing and installing them needs root: ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing ${missing[*]}"
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
