@@ -1,0 +1,157 @@
+// Small text helpers shared by the daemon and its client: UTF-8 validation, word splitting, and
+// the ExecStart=-like command line splitter used for the configuration's commands.
+#include "text.hpp"
+
+#include "timespan.hpp"  // ParseError
+
+namespace maint {
+
+namespace {
+
+bool is_ascii_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    while (i < n) {
+        const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+        const unsigned char c = byte(i);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        // The lead byte fixes the length and the range the second byte may take; the ranges
+        // exclude overlong forms (C0, C1, E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and
+        // code points above U+10FFFF (F4 90..BF, F5..FF).
+        std::size_t length = 0;
+        unsigned char low = 0x80;
+        unsigned char high = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            length = 2;
+        } else if (c == 0xE0) {
+            length = 3;
+            low = 0xA0;
+        } else if (c == 0xED) {
+            length = 3;
+            high = 0x9F;
+        } else if (c >= 0xE1 && c <= 0xEF) {
+            length = 3;
+        } else if (c == 0xF0) {
+            length = 4;
+            low = 0x90;
+        } else if (c == 0xF4) {
+            length = 4;
+            high = 0x8F;
+        } else if (c >= 0xF1 && c <= 0xF3) {
+            length = 4;
+        } else {
+            return false;
+        }
+        if (n - i < length)
+            return false;
+        if (byte(i + 1) < low || byte(i + 1) > high)
+            return false;
+        for (std::size_t k = 2; k < length; ++k) {
+            if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
+                return false;
+        }
+        i += length;
+    }
+    return true;
+}
+
+std::vector<std::string> split_words(std::string_view s) {
+    std::vector<std::string> words;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && is_ascii_space(s[i]))
+            ++i;
+        const std::size_t start = i;
+        while (i < s.size() && !is_ascii_space(s[i]))
+            ++i;
+        if (i > start)
+            words.emplace_back(s.substr(start, i - start));
+    }
+    return words;
+}
+
+std::vector<std::string> split_command_line(std::string_view s) {
+    std::vector<std::string> words;
+    std::string word;
+    bool in_word = false;  // true once a word has begun, even if it is "" so far
+    char quote = 0;        // the open quote character, or 0
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '\\') {
+            if (i + 1 == s.size()) {
+                throw ParseError("command line \"" + std::string(s) +
+                                 "\" ends with a backslash: expected a character after it, "
+                                 "such as \\\\ for a backslash");
+            }
+            const char e = s[++i];
+            switch (e) {
+                case '\\':
+                case '"':
+                case '\'':
+                    word += e;
+                    break;
+                case 'n':
+                    word += '\n';
+                    break;
+                case 't':
+                    word += '\t';
+                    break;
+                case 's':
+                    word += ' ';
+                    break;
+                default:
+                    throw ParseError("command line \"" + std::string(s) +
+                                     "\" has the unknown escape \\" + std::string(1, e) +
+                                     ": expected \\\\, \\\", \\', \\n, \\t or \\s");
+            }
+            in_word = true;
+        } else if (quote != 0) {
+            if (c == quote) {
+                quote = 0;
+            } else {
+                word += c;
+            }
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+            in_word = true;
+        } else if (is_ascii_space(c)) {
+            if (in_word) {
+                words.push_back(std::move(word));
+                word.clear();
+                in_word = false;
+            }
+        } else {
+            word += c;
+            in_word = true;
+        }
+    }
+    if (quote != 0) {
+        throw ParseError("command line \"" + std::string(s) + "\" has an unterminated " +
+                         (quote == '"' ? "double" : "single") + " quote: expected a closing " +
+                         std::string(1, quote));
+    }
+    if (in_word)
+        words.push_back(std::move(word));
+    return words;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (i > 0)
+            out += sep;
+        out += parts[i];
+    }
+    return out;
+}
+
+}  // namespace maint

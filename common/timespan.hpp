@@ -18,7 +18,7 @@ inline constexpr Usec kUsecPerDay = 24 * kUsecPerHour;
 
 // Thrown by the parsers of this folder; what() is a one-line message saying what was wrong.
 class ParseError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

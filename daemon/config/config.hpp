@@ -71,7 +71,7 @@ struct Config {
 // A configuration that cannot be used. what() is "FILE:LINE: message" (or "FILE: message" when
 // the problem is not on one line): the line an admin needs to fix, and what was expected.
 class ConfigError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
