@@ -23,7 +23,9 @@ struct MessageAccess : sdbus::Message {
 };
 
 // The sd_bus message behind an sdbus-c++ message (borrowed; sdbus-c++ keeps the reference).
-inline sd_bus_message* raw_message(const sdbus::Message& m) { return MessageAccess::raw(m); }
+inline sd_bus_message* raw_message(const sdbus::Message& m) {
+    return MessageAccess::raw(m);
+}
 
 // The sd_bus behind a connection (borrowed; the connection owns it and outlives every use).
 inline sd_bus* raw_bus(sdbus::IConnection& connection) {

@@ -26,7 +26,9 @@ int make_timerfd() {
 
 InternalScheduler::InternalScheduler(boost::asio::io_context& io) : timerfd_(io, make_timerfd()) {}
 
-void InternalScheduler::set_handler(Handler handler) { handler_ = std::move(handler); }
+void InternalScheduler::set_handler(Handler handler) {
+    handler_ = std::move(handler);
+}
 
 void InternalScheduler::arm(WindowId id, const std::vector<TimerSpec>& timers) {
     if (timers.empty()) {
@@ -40,7 +42,8 @@ void InternalScheduler::arm(WindowId id, const std::vector<TimerSpec>& timers) {
 void InternalScheduler::reconcile(const std::map<WindowId, std::vector<TimerSpec>>& wanted) {
     timers_.clear();
     for (const auto& [id, timers] : wanted) {
-        if (!timers.empty()) timers_[id] = timers;
+        if (!timers.empty())
+            timers_[id] = timers;
     }
     reprogram();
 }
@@ -48,7 +51,8 @@ void InternalScheduler::reconcile(const std::map<WindowId, std::vector<TimerSpec
 void InternalScheduler::reprogram() {
     Usec earliest = std::numeric_limits<Usec>::max();
     for (const auto& [id, timers] : timers_) {
-        for (const auto& t : timers) earliest = std::min(earliest, t.when_usec);
+        for (const auto& t : timers)
+            earliest = std::min(earliest, t.when_usec);
     }
     itimerspec spec{};
     if (earliest != std::numeric_limits<Usec>::max()) {
@@ -69,7 +73,8 @@ void InternalScheduler::reprogram() {
 
 void InternalScheduler::on_readable(const boost::system::error_code& ec) {
     waiting_ = false;
-    if (ec) return;  // cancelled: the scheduler is going away
+    if (ec)
+        return;  // cancelled: the scheduler is going away
     std::uint64_t expirations = 0;
     // ECANCELED means the clock was set: fall through and re-examine every timer.
     (void)!::read(timerfd_.native_handle(), &expirations, sizeof expirations);
@@ -90,7 +95,8 @@ void InternalScheduler::on_readable(const boost::system::error_code& ec) {
     }
     // Handlers may arm() again; each arm() reprograms the timerfd.
     for (const auto& [id, kind] : due) {
-        if (handler_) handler_(id, kind);
+        if (handler_)
+            handler_(id, kind);
     }
     reprogram();
 }

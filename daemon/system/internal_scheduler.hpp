@@ -11,13 +11,13 @@
 namespace maint {
 
 class InternalScheduler final : public Scheduler {
-public:
+  public:
     explicit InternalScheduler(boost::asio::io_context& io);
     void set_handler(Handler handler) override;
     void arm(WindowId id, const std::vector<TimerSpec>& timers) override;
     void reconcile(const std::map<WindowId, std::vector<TimerSpec>>& wanted) override;
 
-private:
+  private:
     void reprogram();
     void on_readable(const boost::system::error_code& ec);
 

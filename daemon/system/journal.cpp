@@ -2,8 +2,8 @@
 #include "system/journal.hpp"
 
 #include <sys/stat.h>
-#include <unistd.h>
 #include <systemd/sd-journal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -18,17 +18,22 @@ namespace {
 bool stderr_is_journal() {
     static const bool is = [] {
         const char* e = std::getenv("JOURNAL_STREAM");
-        if (!e) return false;
+        if (!e)
+            return false;
         struct stat st {};
-        if (fstat(STDERR_FILENO, &st) < 0) return false;
+        if (fstat(STDERR_FILENO, &st) < 0)
+            return false;
         unsigned long dev = 0, ino = 0;
-        if (std::sscanf(e, "%lu:%lu", &dev, &ino) != 2) return false;
+        if (std::sscanf(e, "%lu:%lu", &dev, &ino) != 2)
+            return false;
         return dev == st.st_dev && ino == st.st_ino;
     }();
     return is;
 }
 
-std::string wid(WindowId id) { return std::to_string(id); }
+std::string wid(WindowId id) {
+    return std::to_string(id);
+}
 
 }  // namespace
 
@@ -41,10 +46,12 @@ void log(int priority, const std::string& message, const Fields& fields) {
     lines.reserve(fields.size() + 2);
     lines.push_back("MESSAGE=" + message);
     lines.push_back("PRIORITY=" + std::to_string(priority));
-    for (const auto& [k, v] : fields) lines.push_back(k + "=" + v);
+    for (const auto& [k, v] : fields)
+        lines.push_back(k + "=" + v);
     std::vector<iovec> iov;
     iov.reserve(lines.size());
-    for (auto& l : lines) iov.push_back({l.data(), l.size()});
+    for (auto& l : lines)
+        iov.push_back({l.data(), l.size()});
     sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
 }
 
@@ -82,23 +89,34 @@ void LifecycleLog::problem(WindowId id, const std::string& what) {
           id ? Fields{{"WINDOW_ID", wid(id)}} : Fields{});
 }
 
-#define FANOUT(call)                              \
-    for (auto* l : listeners_) l->call;
+#define FANOUT(call)           \
+    for (auto* l : listeners_) \
+        l->call;
 
-void ListenerFanout::window_added(const Window& w) { FANOUT(window_added(w)) }
+void ListenerFanout::window_added(const Window& w) {
+    FANOUT(window_added(w))
+}
 void ListenerFanout::window_changed(const Window& w, std::uint32_t f) {
     FANOUT(window_changed(w, f))
 }
-void ListenerFanout::window_upcoming(const Window& w) { FANOUT(window_upcoming(w)) }
-void ListenerFanout::window_started(const Window& w) { FANOUT(window_started(w)) }
-void ListenerFanout::window_finished(const Window& w) { FANOUT(window_finished(w)) }
+void ListenerFanout::window_upcoming(const Window& w) {
+    FANOUT(window_upcoming(w))
+}
+void ListenerFanout::window_started(const Window& w) {
+    FANOUT(window_started(w))
+}
+void ListenerFanout::window_finished(const Window& w) {
+    FANOUT(window_finished(w))
+}
 void ListenerFanout::manager_changed(const ManagerView& b, const ManagerView& a) {
     FANOUT(manager_changed(b, a))
 }
 void ListenerFanout::host_state_changed(const std::string& h, HostState s) {
     FANOUT(host_state_changed(h, s))
 }
-void ListenerFanout::problem(WindowId id, const std::string& what) { FANOUT(problem(id, what)) }
+void ListenerFanout::problem(WindowId id, const std::string& what) {
+    FANOUT(problem(id, what))
+}
 
 #undef FANOUT
 

@@ -14,14 +14,22 @@ namespace maint::journal {
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
 void log(int priority, const std::string& message, const Fields& fields = {});
-inline void info(const std::string& m, const Fields& f = {}) { log(6, m, f); }
-inline void notice(const std::string& m, const Fields& f = {}) { log(5, m, f); }
-inline void warning(const std::string& m, const Fields& f = {}) { log(4, m, f); }
-inline void error(const std::string& m, const Fields& f = {}) { log(3, m, f); }
+inline void info(const std::string& m, const Fields& f = {}) {
+    log(6, m, f);
+}
+inline void notice(const std::string& m, const Fields& f = {}) {
+    log(5, m, f);
+}
+inline void warning(const std::string& m, const Fields& f = {}) {
+    log(4, m, f);
+}
+inline void error(const std::string& m, const Fields& f = {}) {
+    log(3, m, f);
+}
 
 // Logs each lifecycle event of the planner, with the window's id.
 class LifecycleLog final : public PlannerListener {
-public:
+  public:
     void window_added(const Window& w) override;
     void window_changed(const Window& w, std::uint32_t fields) override;
     void window_upcoming(const Window& w) override;
@@ -34,7 +42,7 @@ public:
 
 // Hands several listeners the same events, in order.
 class ListenerFanout final : public PlannerListener {
-public:
+  public:
     void add(PlannerListener& l) { listeners_.push_back(&l); }
     void window_added(const Window& w) override;
     void window_changed(const Window& w, std::uint32_t fields) override;
@@ -45,7 +53,7 @@ public:
     void host_state_changed(const std::string& host, HostState state) override;
     void problem(WindowId id, const std::string& what) override;
 
-private:
+  private:
     std::vector<PlannerListener*> listeners_;
 };
 
