@@ -1,0 +1,203 @@
+// One function per maintenancectl command: call the daemon, print what it said. Errors are
+// turned into exit statuses in one place, run_command(), so every command reports alike:
+// "maintenancectl start: <the daemon's message>" on one line of stderr.
+#include "ctl/commands.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <sdbus-c++/Error.h>
+#include <iostream>
+#include <optional>
+
+#include "ctl/client.hpp"
+#include "ctl/polkit_agent.hpp"
+#include "ctl/render.hpp"
+#include "ctl/request.hpp"
+
+namespace maint::ctl {
+
+namespace {
+
+constexpr std::string_view kNotSupported = "org.freedesktop.DBus.Error.NotSupported";
+
+std::string local_user_name(std::uint32_t uid) {
+    struct passwd pw {};
+    struct passwd* found = nullptr;
+    char buffer[4096];
+    if (::getpwuid_r(uid, &pw, buffer, sizeof buffer, &found) != 0 || found == nullptr) {
+        return "";
+    }
+    return found->pw_name;
+}
+
+// The commands that change something and so may need polkit to ask for a password.
+bool may_need_authorization(Command c) {
+    switch (c) {
+        case Command::Schedule:
+        case Command::DryRun:
+        case Command::Start:
+        case Command::Complete:
+        case Command::Cancel:
+        case Command::Update:
+        case Command::HostMaintenance:
+        case Command::TerminateSessions:
+        case Command::Reload:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// The message of a refusal, prefixed with the command, on one line of stderr.
+void complain(const Invocation& inv, const std::string& message) {
+    std::cerr << "maintenancectl " << command_name(inv.command) << ": " << one_line(message)
+              << "\n";
+}
+
+std::optional<WindowDetails> window_if_any(MaintenanceClient& client, const std::string& path) {
+    if (path.empty() || path == "/") {
+        return std::nullopt;
+    }
+    return client.window(path);
+}
+
+int status(MaintenanceClient& client, const Style& style) {
+    StatusReport report;
+    report.manager = client.manager_state();
+    report.active = window_if_any(client, report.manager.active_window);
+    report.next = window_if_any(client, report.manager.next_window);
+    try {
+        report.hosts = client.list_hosts();
+    } catch (const sdbus::Error& e) {
+        // A daemon built without host support still has a status to show.
+        if (e.getName() != kNotSupported) {
+            throw;
+        }
+        report.hosts_unavailable = e.getMessage();
+    }
+    std::cout << render_status(report, style);
+    return kExitSuccess;
+}
+
+int dry_run(MaintenanceClient& client, const Invocation& inv, const Style& style) {
+    DryRunReport report = client.dry_run();
+    std::cout << render_dry_run(report, style) << std::flush;
+    if (report.ready) {
+        return kExitSuccess;
+    }
+    std::string failed;
+    for (const auto& c : report.checks) {
+        if (c.result != "pass" && c.severity == "error") {
+            failed += (failed.empty() ? "" : ", ") + c.name;
+        }
+    }
+    complain(inv, "not ready: failed error checks: " + (failed.empty() ? "(unnamed)" : failed));
+    return kExitRefused;
+}
+
+int dispatch(MaintenanceClient& client, const Invocation& inv, const Style& style) {
+    switch (inv.command) {
+        case Command::Status:
+            return status(client, style);
+        case Command::List:
+            std::cout << render_window_list(client.list_windows(), style);
+            return kExitSuccess;
+        case Command::Show:
+            std::cout << render_window(client.window(client.window_path(inv.id)), style);
+            return kExitSuccess;
+        case Command::Schedule: {
+            const WindowSettings& s = inv.settings;
+            std::string path =
+                client.schedule(*s.start, *s.end, s.reason.value_or(""),
+                                s.notify.value_or(std::vector<std::string>{}), schedule_options(s));
+            std::cout << render_scheduled(window_id_of(path), path, style);
+            return kExitSuccess;
+        }
+        case Command::DryRun:
+            return dry_run(client, inv, style);
+        case Command::Start: {
+            std::string path = client.window_path(inv.id);
+            client.start(path, inv.force);
+            std::cout << render_window_done(inv.id, path, style);
+            return kExitSuccess;
+        }
+        case Command::Complete: {
+            std::string path = client.window_path(inv.id);
+            client.complete(path, inv.note, inv.complete_notify, inv.failed);
+            std::cout << render_window_done(inv.id, path, style);
+            return kExitSuccess;
+        }
+        case Command::Cancel: {
+            std::string path = client.window_path(inv.id);
+            client.cancel(path, inv.cancel_reason);
+            std::cout << render_window_done(inv.id, path, style);
+            return kExitSuccess;
+        }
+        case Command::Update: {
+            std::string path = client.window_path(inv.id);
+            client.update(path, update_changes(inv.settings));
+            std::cout << render_window_done(inv.id, path, style);
+            return kExitSuccess;
+        }
+        case Command::Hosts:
+            std::cout << render_hosts(client.list_hosts(), style);
+            return kExitSuccess;
+        case Command::HostMaintenance:
+            client.set_host_maintenance(inv.host_name, inv.host_enabled);
+            std::cout << render_host_done(inv.host_name, inv.host_enabled, style);
+            return kExitSuccess;
+        case Command::Sessions:
+            std::cout << render_sessions(client.list_sessions(), style);
+            return kExitSuccess;
+        case Command::TerminateSessions:
+            std::cout << render_terminated(client.terminate_sessions(inv.include_admins), style);
+            return kExitSuccess;
+        case Command::Reload:
+            client.reload();
+            std::cout << render_nothing(style);
+            return kExitSuccess;
+    }
+    return kExitSuccess;
+}
+
+}  // namespace
+
+int run_command(const Invocation& inv, Usec now) {
+    // As timedatectl: ask for a password only when someone is at a terminal to type it.
+    bool interactive = inv.ask_password && ::isatty(STDIN_FILENO) == 1;
+    std::optional<TtyAuthAgent> agent;
+    // Root is allowed without polkit (the API says so), so only others need an agent.
+    if (interactive && !inv.host && ::geteuid() != 0 && may_need_authorization(inv.command)) {
+        agent.emplace();
+    }
+
+    Style style;
+    style.now = now;
+    style.json = inv.json;
+    style.legend = inv.legend;
+    if (!inv.host) {
+        style.user_name = local_user_name;
+    }
+
+    try {
+        MaintenanceClient client({inv.host, interactive});
+        int status = dispatch(client, inv, style);
+        std::cout << std::flush;
+        return status;
+    } catch (const BusUnavailable& e) {
+        std::string bus = inv.host ? "the system bus of " + *inv.host : "the system bus";
+        complain(inv, "cannot connect to " + bus + ": " + e.what());
+        return kExitUnreachable;
+    } catch (const sdbus::Error& e) {
+        std::string message = e.getMessage().empty() ? e.getName() : e.getMessage();
+        if (is_unreachable_error(e.getName())) {
+            complain(inv, "cannot reach maintenanced: " + message);
+            return kExitUnreachable;
+        }
+        complain(inv, message);
+        return kExitRefused;
+    }
+}
+
+}  // namespace maint::ctl

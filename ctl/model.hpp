@@ -1,0 +1,106 @@
+// What maintenancectl reads from the daemon, as plain values: the bus layer (client.cpp) fills
+// these from D-Bus replies and the renderers (render.cpp) print them, neither knowing the other.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/timespan.hpp"
+
+namespace maint::ctl {
+
+// One row of ListWindows.
+struct WindowRow {
+    std::uint32_t id = 0;
+    std::string status;
+    Usec start = 0;
+    Usec end = 0;
+    std::string reason;
+    std::string path;
+};
+
+// One precheck result, as DryRun and PrecheckResults report it.
+struct CheckResult {
+    std::string name;
+    std::string description;
+    std::string severity;  // "error" | "warning"
+    std::string result;    // "pass" | "fail"
+    std::string message;
+};
+
+struct LogEntry {
+    Usec time = 0;
+    std::string level;  // "info" | "warning" | "error"
+    std::string message;
+};
+
+// Every property of a window object.
+struct WindowDetails {
+    std::string path;
+    std::uint32_t id = 0;
+    std::string status;
+    bool valid = true;
+    Usec start = 0;
+    Usec end = 0;
+    std::string reason;
+    std::vector<std::string> notify;
+    std::string comment;
+    std::string login_message;
+    bool show_login_message = false;
+    std::string notify_message;
+    Usec notify_lead = 0;
+    std::vector<std::string> hosts;
+    bool auto_complete = true;
+    Usec created = 0;
+    std::uint32_t created_by = 0;
+    Usec started = 0;
+    std::uint32_t started_by = 0;
+    Usec finished = 0;
+    std::uint32_t finished_by = 0;
+    std::string completion_note;
+    std::vector<CheckResult> prechecks;
+    std::vector<LogEntry> log;
+};
+
+struct HostRow {
+    std::string name;
+    std::string state;  // "normal" | "maintenance" | "unknown"
+    std::string message;
+};
+
+struct SessionRow {
+    std::string id;
+    std::uint32_t uid = 0;
+    std::string user;
+    bool admin = false;
+    std::string where;
+};
+
+// The manager object's properties.
+struct ManagerState {
+    std::string state;
+    bool under_maintenance = false;
+    std::string active_window;  // object path, "/" for none
+    std::string next_window;
+    std::string banner;
+    std::string version;
+};
+
+// Everything `status` shows.
+struct StatusReport {
+    ManagerState manager;
+    std::optional<WindowDetails> active;
+    std::optional<WindowDetails> next;
+    std::vector<HostRow> hosts;
+    // Set when the daemon refused ListHosts as not supported: why, in its words.
+    std::optional<std::string> hosts_unavailable;
+};
+
+struct DryRunReport {
+    bool ready = false;
+    std::vector<CheckResult> checks;
+};
+
+}  // namespace maint::ctl
