@@ -26,7 +26,7 @@
 #include "system/internal_scheduler.hpp"
 #include "system/journal.hpp"
 #include "system/not_supported.hpp"
-#include "system/root_only_authorizer.hpp"
+#include "system/polkit_authorizer.hpp"
 
 #ifndef MAINT_VERSION
 #define MAINT_VERSION "unknown"
@@ -77,7 +77,8 @@ std::optional<Options> parse_arguments(int argc, char** argv, int& exit_code) {
             o.config = arg.substr(9);
             o.config_given = true;
         } else {
-            std::fprintf(stderr, "maintenanced: unknown or incomplete argument '%s'\n", arg.c_str());
+            std::fprintf(stderr, "maintenanced: unknown or incomplete argument '%s'\n",
+                         arg.c_str());
             usage(stderr);
             exit_code = kExitUsage;
             return std::nullopt;
@@ -89,13 +90,15 @@ std::optional<Options> parse_arguments(int argc, char** argv, int& exit_code) {
 maint::PlannerSettings settings_from(const maint::Config& c) {
     maint::PlannerSettings s;
     s.default_lead_usec = c.lead_time_usec;
-    for (const auto& a : c.audiences) s.known.audiences.push_back(a.name);
-    for (const auto& h : c.hosts) s.known.hosts.push_back(h.name);
+    for (const auto& a : c.audiences)
+        s.known.audiences.push_back(a.name);
+    for (const auto& h : c.hosts)
+        s.known.hosts.push_back(h.name);
     return s;
 }
 
 class RealtimeClock final : public maint::Clock {
-public:
+  public:
     maint::Usec now() const override { return maint::realtime_now(); }
 };
 
@@ -114,7 +117,6 @@ int run(const Options& options) {
     boost::asio::io_context io;
     RealtimeClock clock;
     InternalScheduler scheduler(io);
-    RootOnlyAuthorizer authorizer;
     ChecksNotSupported prechecks(config.checks);
     HostsNotSupported hosts;
     SessionsNotSupported sessions;
@@ -147,6 +149,7 @@ int run(const Options& options) {
 
     auto connection = sdbus::createSystemBusConnection();
     bus::BusPump pump(io, *connection);
+    PolkitAuthorizer authorizer(*connection, [&pump] { pump.kick(); });
     bus::ManagerObject manager(*connection, planner, authorizer, pump, reload);
     bus::WindowObjects windows(busaccess::raw_bus(*connection), planner, authorizer, pump);
     bus::BusAnnouncer announcer(manager, windows, pump);
@@ -159,7 +162,8 @@ int run(const Options& options) {
     boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
     std::function<void(const boost::system::error_code&, int)> on_signal =
         [&](const boost::system::error_code& ec, int signo) {
-            if (ec) return;
+            if (ec)
+                return;
             if (signo == SIGHUP) {
                 sd_notify(0, "RELOADING=1");
                 try {
@@ -190,7 +194,8 @@ int run(const Options& options) {
 int main(int argc, char** argv) {
     int exit_code = 0;
     const auto options = parse_arguments(argc, argv, exit_code);
-    if (!options) return exit_code;
+    if (!options)
+        return exit_code;
     try {
         return run(*options);
     } catch (const maint::StoreError& e) {

@@ -11,7 +11,7 @@ packages=(
   # tests
   libgtest-dev libgmock-dev googletest
   # a private system bus for the demo and the integration tests; busctl for people
-  dbus-daemon dbus-bin systemd
+  dbus-daemon dbus-bin systemd libdbus-1-dev
 )
 
 missing=()

@@ -34,12 +34,18 @@ void BusAnnouncer::window_finished(const Window& w) {
 
 void BusAnnouncer::manager_changed(const ManagerView& before, const ManagerView& after) {
     std::vector<std::string> names;
-    if (before.state != after.state) names.emplace_back("State");
-    if (before.under_maintenance != after.under_maintenance) names.emplace_back("UnderMaintenance");
-    if (before.active != after.active) names.emplace_back("ActiveWindow");
-    if (before.next != after.next) names.emplace_back("NextWindow");
-    if (before.banner != after.banner) names.emplace_back("Banner");
-    if (names.empty()) return;
+    if (before.state != after.state)
+        names.emplace_back("State");
+    if (before.under_maintenance != after.under_maintenance)
+        names.emplace_back("UnderMaintenance");
+    if (before.active != after.active)
+        names.emplace_back("ActiveWindow");
+    if (before.next != after.next)
+        names.emplace_back("NextWindow");
+    if (before.banner != after.banner)
+        names.emplace_back("Banner");
+    if (names.empty())
+        return;
     manager_.emit_properties_changed(names);
     pump_.kick();
 }

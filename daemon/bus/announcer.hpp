@@ -11,7 +11,7 @@
 namespace maint::bus {
 
 class BusAnnouncer final : public PlannerListener {
-public:
+  public:
     BusAnnouncer(ManagerObject& manager, WindowObjects& windows, BusPump& pump)
         : manager_(manager), windows_(windows), pump_(pump) {}
 
@@ -24,7 +24,7 @@ public:
     void host_state_changed(const std::string& host, HostState state) override;
     void problem(WindowId id, const std::string& what) override;
 
-private:
+  private:
     ManagerObject& manager_;
     WindowObjects& windows_;
     BusPump& pump_;

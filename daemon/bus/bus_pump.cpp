@@ -12,7 +12,9 @@ namespace maint::bus {
 BusPump::BusPump(boost::asio::io_context& io, sdbus::IConnection& connection)
     : io_(io), connection_(connection), fd_(io), timer_(io) {}
 
-BusPump::~BusPump() { stop(); }
+BusPump::~BusPump() {
+    stop();
+}
 
 void BusPump::start() {
     fd_.assign(connection_.getEventLoopPollData().fd);
@@ -20,20 +22,24 @@ void BusPump::start() {
 }
 
 void BusPump::stop() {
-    if (stopped_) return;
+    if (stopped_)
+        return;
     stopped_ = true;
     boost::system::error_code ignored;
     fd_.cancel(ignored);
     timer_.cancel();
-    if (fd_.is_open()) (void)fd_.release();
+    if (fd_.is_open())
+        (void)fd_.release();
 }
 
 void BusPump::kick() {
-    if (kick_posted_ || stopped_) return;
+    if (kick_posted_ || stopped_)
+        return;
     kick_posted_ = true;
     boost::asio::post(io_, [this] {
         kick_posted_ = false;
-        if (!stopped_) run_once();
+        if (!stopped_)
+            run_once();
     });
 }
 
@@ -51,7 +57,8 @@ void BusPump::arm() {
     timer_.cancel();
 
     auto on_event = [this, generation](const boost::system::error_code& ec) {
-        if (ec || stopped_ || generation != generation_) return;
+        if (ec || stopped_ || generation != generation_)
+            return;
         run_once();
     };
     if (poll.events & POLLIN) {

@@ -13,7 +13,7 @@
 namespace maint::bus {
 
 class BusPump {
-public:
+  public:
     BusPump(boost::asio::io_context& io, sdbus::IConnection& connection);
     ~BusPump();
     BusPump(const BusPump&) = delete;
@@ -26,7 +26,7 @@ public:
     void kick();
     void stop();
 
-private:
+  private:
     void run_once();
     void arm();
 

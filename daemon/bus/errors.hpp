@@ -11,9 +11,11 @@ namespace maint::bus {
 
 inline constexpr std::string_view kErrorAlreadyScheduled =
     "org.example.Maintenance1.Error.AlreadyScheduled";
-inline constexpr std::string_view kErrorNoSuchWindow = "org.example.Maintenance1.Error.NoSuchWindow";
+inline constexpr std::string_view kErrorNoSuchWindow =
+    "org.example.Maintenance1.Error.NoSuchWindow";
 inline constexpr std::string_view kErrorNoSuchHost = "org.example.Maintenance1.Error.NoSuchHost";
-inline constexpr std::string_view kErrorInvalidState = "org.example.Maintenance1.Error.InvalidState";
+inline constexpr std::string_view kErrorInvalidState =
+    "org.example.Maintenance1.Error.InvalidState";
 inline constexpr std::string_view kErrorNotReady = "org.example.Maintenance1.Error.NotReady";
 inline constexpr std::string_view kErrorHostFailed = "org.example.Maintenance1.Error.HostFailed";
 inline constexpr std::string_view kErrorInvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";

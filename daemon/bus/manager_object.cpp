@@ -36,7 +36,9 @@ ManagerObject::ManagerObject(sdbus::IConnection& connection, Planner& planner,
     registerAdaptor();
 }
 
-ManagerObject::~ManagerObject() { unregisterAdaptor(); }
+ManagerObject::~ManagerObject() {
+    unregisterAdaptor();
+}
 
 void ManagerObject::emit_properties_changed(const std::vector<std::string>& names) {
     emitPropertiesChangedSignal(kManagerInterface, names);
@@ -192,16 +194,15 @@ void ManagerObject::TerminateSessions(sdbus::Result<std::vector<std::string>>&& 
     authorized(
         reply, Action::ManageSessions, "TerminateSessions", [] {},
         [this, reply, include_admins](const Caller& c) {
-            planner_.terminate_sessions(
-                include_admins, Actor{c.uid, c.pid},
-                [this, reply](Outcome<std::vector<std::string>> outcome) {
-                    if (outcome.error) {
-                        reply->returnError(to_sdbus(*outcome.error));
-                    } else {
-                        reply->returnResults(*outcome.value);
-                    }
-                    pump_.kick();
-                });
+            planner_.terminate_sessions(include_admins, Actor{c.uid, c.pid},
+                                        [this, reply](Outcome<std::vector<std::string>> outcome) {
+                                            if (outcome.error) {
+                                                reply->returnError(to_sdbus(*outcome.error));
+                                            } else {
+                                                reply->returnResults(*outcome.value);
+                                            }
+                                            pump_.kick();
+                                        });
         });
 }
 
@@ -216,13 +217,23 @@ void ManagerObject::Reload(sdbus::Result<>&& result) {
         });
 }
 
-std::string ManagerObject::State() { return planner_.manager_view().state; }
-bool ManagerObject::UnderMaintenance() { return planner_.manager_view().under_maintenance; }
+std::string ManagerObject::State() {
+    return planner_.manager_view().state;
+}
+bool ManagerObject::UnderMaintenance() {
+    return planner_.manager_view().under_maintenance;
+}
 sdbus::ObjectPath ManagerObject::ActiveWindow() {
     return path_or_root(planner_.manager_view().active);
 }
-sdbus::ObjectPath ManagerObject::NextWindow() { return path_or_root(planner_.manager_view().next); }
-std::string ManagerObject::Banner() { return planner_.manager_view().banner; }
-std::string ManagerObject::Version() { return MAINT_VERSION; }
+sdbus::ObjectPath ManagerObject::NextWindow() {
+    return path_or_root(planner_.manager_view().next);
+}
+std::string ManagerObject::Banner() {
+    return planner_.manager_view().banner;
+}
+std::string ManagerObject::Version() {
+    return MAINT_VERSION;
+}
 
 }  // namespace maint::bus

@@ -15,8 +15,8 @@
 
 namespace maint::bus {
 
-using WindowRow = sdbus::Struct<uint32_t, std::string, uint64_t, uint64_t, std::string,
-                                sdbus::ObjectPath>;
+using WindowRow =
+    sdbus::Struct<uint32_t, std::string, uint64_t, uint64_t, std::string, sdbus::ObjectPath>;
 using CheckRow = sdbus::Struct<std::string, std::string, std::string, std::string, std::string>;
 using HostRow = sdbus::Struct<std::string, std::string, std::string>;
 using SessionRow = sdbus::Struct<std::string, uint32_t, std::string, bool, std::string>;
@@ -24,7 +24,7 @@ using SessionRow = sdbus::Struct<std::string, uint32_t, std::string, bool, std::
 class ManagerObject final
     : public sdbus::AdaptorInterfaces<org::example::Maintenance1::Manager_adaptor,
                                       sdbus::ObjectManager_adaptor, sdbus::Properties_adaptor> {
-public:
+  public:
     // `reload` re-reads the configuration and applies it, or throws Error(InvalidArgs) saying
     // which file and line is wrong (the running configuration then stays).
     ManagerObject(sdbus::IConnection& connection, Planner& planner, Authorizer& authorizer,
@@ -33,7 +33,7 @@ public:
 
     void emit_properties_changed(const std::vector<std::string>& names);
 
-private:
+  private:
     void ScheduleWindow(sdbus::Result<sdbus::ObjectPath>&& result, uint64_t start_usec,
                         uint64_t end_usec, std::string reason, std::vector<std::string> notify,
                         std::map<std::string, sdbus::Variant> options) override;

@@ -17,11 +17,16 @@ std::string type_of(const OptionValue& v) {
     return std::visit(
         [](const auto& x) -> std::string {
             using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, bool>) return "b";
-            if constexpr (std::is_same_v<T, std::uint64_t>) return "t";
-            if constexpr (std::is_same_v<T, std::string>) return "s";
-            if constexpr (std::is_same_v<T, std::vector<std::string>>) return "as";
-            if constexpr (std::is_same_v<T, OtherType>) return x.signature;
+            if constexpr (std::is_same_v<T, bool>)
+                return "b";
+            if constexpr (std::is_same_v<T, std::uint64_t>)
+                return "t";
+            if constexpr (std::is_same_v<T, std::string>)
+                return "s";
+            if constexpr (std::is_same_v<T, std::vector<std::string>>)
+                return "as";
+            if constexpr (std::is_same_v<T, OtherType>)
+                return x.signature;
         },
         v);
 }
@@ -29,25 +34,39 @@ std::string type_of(const OptionValue& v) {
 template <class T>
 const T& expect(std::string_view argument, const std::string& key, const OptionValue& v,
                 const char* signature) {
-    if (const T* p = std::get_if<T>(&v)) return *p;
-    invalid(argument, "'" + key + "' must be of type '" + signature + "', not '" + type_of(v) + "'");
+    if (const T* p = std::get_if<T>(&v))
+        return *p;
+    invalid(argument,
+            "'" + key + "' must be of type '" + signature + "', not '" + type_of(v) + "'");
 }
 
 // Applies one key to `c`; false when the key is not one of `allowed`'s.
 void apply(std::string_view argument, const std::string& key, const OptionValue& v,
            WindowChanges& c) {
-    if (key == "StartUSec") c.start_usec = expect<std::uint64_t>(argument, key, v, "t");
-    else if (key == "EndUSec") c.end_usec = expect<std::uint64_t>(argument, key, v, "t");
-    else if (key == "Reason") c.reason = expect<std::string>(argument, key, v, "s");
-    else if (key == "Notify") c.notify = expect<std::vector<std::string>>(argument, key, v, "as");
-    else if (key == "Comment") c.comment = expect<std::string>(argument, key, v, "s");
-    else if (key == "LoginMessage") c.login_message = expect<std::string>(argument, key, v, "s");
-    else if (key == "ShowLoginMessage") c.show_login_message = expect<bool>(argument, key, v, "b");
-    else if (key == "NotifyMessage") c.notify_message = expect<std::string>(argument, key, v, "s");
-    else if (key == "NotifyLeadUSec") c.notify_lead_usec = expect<std::uint64_t>(argument, key, v, "t");
-    else if (key == "Hosts") c.hosts = expect<std::vector<std::string>>(argument, key, v, "as");
-    else if (key == "AutoComplete") c.auto_complete = expect<bool>(argument, key, v, "b");
-    else if (key == "Valid") c.valid = expect<bool>(argument, key, v, "b");
+    if (key == "StartUSec")
+        c.start_usec = expect<std::uint64_t>(argument, key, v, "t");
+    else if (key == "EndUSec")
+        c.end_usec = expect<std::uint64_t>(argument, key, v, "t");
+    else if (key == "Reason")
+        c.reason = expect<std::string>(argument, key, v, "s");
+    else if (key == "Notify")
+        c.notify = expect<std::vector<std::string>>(argument, key, v, "as");
+    else if (key == "Comment")
+        c.comment = expect<std::string>(argument, key, v, "s");
+    else if (key == "LoginMessage")
+        c.login_message = expect<std::string>(argument, key, v, "s");
+    else if (key == "ShowLoginMessage")
+        c.show_login_message = expect<bool>(argument, key, v, "b");
+    else if (key == "NotifyMessage")
+        c.notify_message = expect<std::string>(argument, key, v, "s");
+    else if (key == "NotifyLeadUSec")
+        c.notify_lead_usec = expect<std::uint64_t>(argument, key, v, "t");
+    else if (key == "Hosts")
+        c.hosts = expect<std::vector<std::string>>(argument, key, v, "as");
+    else if (key == "AutoComplete")
+        c.auto_complete = expect<bool>(argument, key, v, "b");
+    else if (key == "Valid")
+        c.valid = expect<bool>(argument, key, v, "b");
 }
 
 WindowChanges decode(const OptionList& options, std::string_view argument,
@@ -58,23 +77,24 @@ WindowChanges decode(const OptionList& options, std::string_view argument,
         if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
             invalid(argument, "unknown key '" + key + "'; known keys: " + join(allowed, ", "));
         }
-        if (!seen.insert(key).second) invalid(argument, "'" + key + "' given twice");
+        if (!seen.insert(key).second)
+            invalid(argument, "'" + key + "' given twice");
         apply(argument, key, value, c);
     }
     return c;
 }
 
-const std::vector<std::string> kScheduleKeys = {"Comment",       "LoginMessage",
-                                                "ShowLoginMessage", "NotifyMessage",
-                                                "NotifyLeadUSec", "Hosts",
-                                                "AutoComplete"};
+const std::vector<std::string> kScheduleKeys = {
+    "Comment",        "LoginMessage", "ShowLoginMessage", "NotifyMessage",
+    "NotifyLeadUSec", "Hosts",        "AutoComplete"};
 const std::vector<std::string> kUpdateKeys = {
-    "StartUSec",     "EndUSec",        "Reason", "Notify",       "Comment", "LoginMessage",
-    "ShowLoginMessage", "NotifyMessage", "NotifyLeadUSec", "Hosts", "AutoComplete", "Valid"};
+    "StartUSec",        "EndUSec",       "Reason",         "Notify", "Comment",      "LoginMessage",
+    "ShowLoginMessage", "NotifyMessage", "NotifyLeadUSec", "Hosts",  "AutoComplete", "Valid"};
 
 // RAII for sd_bus_message_enter_container/exit_container.
 int check(int r, std::string_view argument) {
-    if (r < 0) invalid(argument, "malformed dictionary");
+    if (r < 0)
+        invalid(argument, "malformed dictionary");
     return r;
 }
 
@@ -84,11 +104,16 @@ OptionList options_from(const std::map<std::string, sdbus::Variant>& dict) {
     OptionList out;
     for (const auto& [key, v] : dict) {
         const std::string sig = v.peekValueType();
-        if (sig == "b") out.emplace_back(key, v.get<bool>());
-        else if (sig == "t") out.emplace_back(key, v.get<std::uint64_t>());
-        else if (sig == "s") out.emplace_back(key, v.get<std::string>());
-        else if (sig == "as") out.emplace_back(key, v.get<std::vector<std::string>>());
-        else out.emplace_back(key, OtherType{sig});
+        if (sig == "b")
+            out.emplace_back(key, v.get<bool>());
+        else if (sig == "t")
+            out.emplace_back(key, v.get<std::uint64_t>());
+        else if (sig == "s")
+            out.emplace_back(key, v.get<std::string>());
+        else if (sig == "as")
+            out.emplace_back(key, v.get<std::vector<std::string>>());
+        else
+            out.emplace_back(key, OtherType{sig});
     }
     return out;
 }
@@ -148,8 +173,11 @@ WindowChanges update_changes(const OptionList& options) {
 bool flag_option(const OptionList& options, std::string_view argument, std::string_view key) {
     std::optional<bool> flag;
     for (const auto& [k, v] : options) {
-        if (k != key) invalid(argument, "unknown key '" + k + "'; the only key is '" + std::string(key) + "'");
-        if (flag) invalid(argument, "'" + k + "' given twice");
+        if (k != key)
+            invalid(argument,
+                    "unknown key '" + k + "'; the only key is '" + std::string(key) + "'");
+        if (flag)
+            invalid(argument, "'" + k + "' given twice");
         flag = expect<bool>(argument, k, v, "b");
     }
     return flag.value_or(false);

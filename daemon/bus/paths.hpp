@@ -23,12 +23,15 @@ inline std::string window_path(WindowId id) {
 // The id in "/org/example/Maintenance1/window/<id>": decimal, no sign, no leading zero.
 inline std::optional<WindowId> window_id_of(std::string_view path) {
     const std::string prefix = std::string(kWindowPrefix) + "/";
-    if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
+    if (path.substr(0, prefix.size()) != prefix)
+        return std::nullopt;
     const std::string_view digits = path.substr(prefix.size());
-    if (digits.empty() || digits[0] == '0') return std::nullopt;
+    if (digits.empty() || digits[0] == '0')
+        return std::nullopt;
     WindowId id = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-    if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+    if (ec != std::errc() || end != digits.data() + digits.size())
+        return std::nullopt;
     return id;
 }
 

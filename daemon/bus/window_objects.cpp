@@ -20,31 +20,34 @@ namespace {
 // A method call answered later (after polkit, after the prechecks). Holds a reference to the
 // call; answers exactly once.
 class PendingReply {
-public:
+  public:
     PendingReply(sd_bus_message* call, BusPump& pump)
         : call_(sd_bus_message_ref(call)), pump_(pump) {}
     ~PendingReply() {
-        if (!answered_) fail(Error(Errc::Failed, "Internal error: the call was dropped"));
+        if (!answered_)
+            fail(Error(Errc::Failed, "Internal error: the call was dropped"));
         sd_bus_message_unref(call_);
     }
     PendingReply(const PendingReply&) = delete;
     PendingReply& operator=(const PendingReply&) = delete;
 
     void ok() {
-        if (answered_) return;
+        if (answered_)
+            return;
         answered_ = true;
         sd_bus_reply_method_return(call_, "");
         pump_.kick();
     }
     void fail(const Error& e) {
-        if (answered_) return;
+        if (answered_)
+            return;
         answered_ = true;
         sd_bus_reply_method_errorf(call_, std::string(error_name(e.code())).c_str(), "%s",
                                    e.what());
         pump_.kick();
     }
 
-private:
+  private:
     sd_bus_message* call_;
     BusPump& pump_;
     bool answered_ = false;
@@ -58,21 +61,24 @@ int to_errno_reply(sd_bus_error* error, const Error& e) {
 
 // ---- property getters: userdata is the const Window* the find callback returned
 
-const Window& W(void* userdata) { return *static_cast<const Window*>(userdata); }
+const Window& W(void* userdata) {
+    return *static_cast<const Window*>(userdata);
+}
 
 int append_strv(sd_bus_message* reply, const std::vector<std::string>& list) {
     std::vector<char*> ptrs;
     ptrs.reserve(list.size() + 1);
-    for (const auto& s : list) ptrs.push_back(const_cast<char*>(s.c_str()));
+    for (const auto& s : list)
+        ptrs.push_back(const_cast<char*>(s.c_str()));
     ptrs.push_back(nullptr);
     return sd_bus_message_append_strv(reply, ptrs.data());
 }
 
-#define GETTER(name, body)                                                                    \
-    int get_##name(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply,    \
-                   void* userdata, sd_bus_error*) {                                          \
-        const Window& w = W(userdata);                                                       \
-        body;                                                                                \
+#define GETTER(name, body)                                                                \
+    int get_##name(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, \
+                   void* userdata, sd_bus_error*) {                                       \
+        const Window& w = W(userdata);                                                    \
+        body;                                                                             \
     }
 
 GETTER(id, return sd_bus_message_append(reply, "u", w.id))
@@ -101,7 +107,8 @@ GETTER(note, return sd_bus_message_append(reply, "s", w.completion_note.c_str())
 GETTER(prechecks, {
     int r = sd_bus_message_open_container(reply, SD_BUS_TYPE_ARRAY, "(sssss)");
     for (const auto& c : w.precheck_results) {
-        if (r < 0) return r;
+        if (r < 0)
+            return r;
         r = sd_bus_message_append(reply, "(sssss)", c.name.c_str(), c.description.c_str(),
                                   c.severity.c_str(), c.result.c_str(), c.message.c_str());
     }
@@ -110,7 +117,8 @@ GETTER(prechecks, {
 GETTER(log, {
     int r = sd_bus_message_open_container(reply, SD_BUS_TYPE_ARRAY, "(tss)");
     for (const auto& e : w.log) {
-        if (r < 0) return r;
+        if (r < 0)
+            return r;
         r = sd_bus_message_append(reply, "(tss)", e.time_usec,
                                   std::string(to_string(e.level)).c_str(), e.message.c_str());
     }
@@ -223,8 +231,7 @@ int handle(sd_bus_message* m, sd_bus_error* error, const char* method, Decode&& 
 
 }  // namespace
 
-WindowObjects::WindowObjects(sd_bus* bus, Planner& planner, Authorizer& authorizer,
-                             BusPump& pump)
+WindowObjects::WindowObjects(sd_bus* bus, Planner& planner, Authorizer& authorizer, BusPump& pump)
     : bus_(bus), planner_(planner), authorizer_(authorizer), pump_(pump) {
     int r = sd_bus_add_fallback_vtable(bus_, &vtable_slot_, kWindowPrefix, kWindowInterface,
                                        kWindowVtable, &WindowObjects::find, this);
@@ -254,9 +261,11 @@ int WindowObjects::find(sd_bus*, const char* path, const char*, void* userdata, 
                         sd_bus_error*) {
     auto& self = *static_cast<WindowObjects*>(userdata);
     const auto id = window_id_of(path);
-    if (!id) return 0;
+    if (!id)
+        return 0;
     const Window* w = self.planner_.find(*id);
-    if (!w) return 0;
+    if (!w)
+        return 0;
     *found = const_cast<Window*>(w);
     return 1;
 }
@@ -265,11 +274,13 @@ int WindowObjects::enumerate(sd_bus*, const char*, void* userdata, char*** nodes
     auto& self = *static_cast<WindowObjects*>(userdata);
     const auto ids = self.planner_.ids();
     char** list = static_cast<char**>(std::calloc(ids.size() + 1, sizeof(char*)));
-    if (!list) return -ENOMEM;
+    if (!list)
+        return -ENOMEM;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         list[i] = strdup(window_path(ids[i]).c_str());
         if (!list[i]) {
-            for (std::size_t j = 0; j < i; ++j) std::free(list[j]);
+            for (std::size_t j = 0; j < i; ++j)
+                std::free(list[j]);
             std::free(list);
             return -ENOMEM;
         }
@@ -285,9 +296,11 @@ void WindowObjects::emit_added(WindowId id) {
 void WindowObjects::emit_changed(WindowId id, std::uint32_t fields) {
     std::vector<char*> names;
     for (const auto& [bit, name] : kFieldNames) {
-        if (fields & bit) names.push_back(const_cast<char*>(name));
+        if (fields & bit)
+            names.push_back(const_cast<char*>(name));
     }
-    if (names.empty()) return;
+    if (names.empty())
+        return;
     names.push_back(nullptr);
     sd_bus_emit_properties_changed_strv(bus_, window_path(id).c_str(), kWindowInterface,
                                         names.data());
@@ -332,14 +345,14 @@ int WindowObjects::method_complete(sd_bus_message* m, void* window, sd_bus_error
         std::free(strv);
         const bool failed = flag_option(options_from(m), "options", "Failed");
         std::string text = note;
-        self.planner_.check_finish(id, text, notify);
-        return Decoded{&self.authorizer_, Action::Run,
-                       Act{&self.pump_, [&self, id, text, notify, failed](const Caller& c,
-                                                                          const Reply& reply) {
-                               self.planner_.complete(id, text, notify, failed,
-                                                      Actor{c.uid, c.pid});
-                               reply->ok();
-                           }}};
+        self.planner_.check_finish(id, "note", text, notify);
+        return Decoded{
+            &self.authorizer_, Action::Run,
+            Act{&self.pump_,
+                [&self, id, text, notify, failed](const Caller& c, const Reply& reply) {
+                    self.planner_.complete(id, text, notify, failed, Actor{c.uid, c.pid});
+                    reply->ok();
+                }}};
     });
 }
 
@@ -352,7 +365,7 @@ int WindowObjects::method_cancel(sd_bus_message* m, void* window, sd_bus_error* 
             throw Error(Errc::InvalidArgs, "reason: not a string");
         }
         std::string text = reason;
-        self.planner_.check_finish(id, text, {});
+        self.planner_.check_finish(id, "reason", text, {});
         return Decoded{&self.authorizer_, Action::Schedule,
                        Act{&self.pump_, [&self, id, text](const Caller& c, const Reply& reply) {
                                self.planner_.cancel(id, text, Actor{c.uid, c.pid});

@@ -16,7 +16,7 @@
 namespace maint::bus {
 
 class WindowObjects {
-public:
+  public:
     WindowObjects(sd_bus* bus, Planner& planner, Authorizer& authorizer, BusPump& pump);
     ~WindowObjects();
     WindowObjects(const WindowObjects&) = delete;
@@ -35,7 +35,7 @@ public:
     static int method_cancel(sd_bus_message* m, void* window, sd_bus_error* error);
     static int method_update(sd_bus_message* m, void* window, sd_bus_error* error);
 
-private:
+  private:
     static WindowObjects& self_of(sd_bus_message* m);
 
     sd_bus* bus_;

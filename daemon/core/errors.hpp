@@ -22,11 +22,11 @@ enum class Errc {
 };
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(Errc code, const std::string& message) : std::runtime_error(message), code_(code) {}
     Errc code() const noexcept { return code_; }
 
-private:
+  private:
     Errc code_;
 };
 

@@ -16,16 +16,30 @@ constexpr std::size_t kHistoryCacheSize = 8;
 // A wake-up this much earlier than its time is a clock that jumped back: re-arm instead.
 constexpr Usec kTimerSlackUsec = kUsecPerSec;
 
-std::string window_name(WindowId id) { return "window " + std::to_string(id); }
+// When the upcoming notice is due; none when the window has no lead time.
+std::optional<Usec> upcoming_at(const Window& w) {
+    if (w.spec.notify_lead_usec == 0)
+        return std::nullopt;
+    return w.spec.start_usec > w.spec.notify_lead_usec ? w.spec.start_usec - w.spec.notify_lead_usec
+                                                       : 0;
+}
 
-std::string uid_name(Uid uid) { return "UID " + std::to_string(uid); }
+std::string window_name(WindowId id) {
+    return "window " + std::to_string(id);
+}
+
+std::string uid_name(Uid uid) {
+    return "UID " + std::to_string(uid);
+}
 
 std::string failed_checks(const std::vector<PrecheckResult>& checks) {
     std::vector<std::string> parts;
     for (const auto& c : checks) {
-        if (!c.blocks_start()) continue;
+        if (!c.blocks_start())
+            continue;
         std::string part = c.name;
-        if (!c.message.empty()) part += " (" + c.message + ")";
+        if (!c.message.empty())
+            part += " (" + c.message + ")";
         parts.push_back(part);
     }
     return join(parts, "; ");
@@ -36,7 +50,8 @@ std::string failed_checks(const std::vector<PrecheckResult>& checks) {
 std::uint32_t changed_fields(const Window& a, const Window& b) {
     std::uint32_t f = 0;
     auto mark = [&f](bool differs, WindowField field) {
-        if (differs) f |= field;
+        if (differs)
+            f |= field;
     };
     mark(a.status != b.status, kFieldStatus);
     mark(a.spec.valid != b.spec.valid, kFieldValid);
@@ -74,44 +89,66 @@ void Planner::load() {
     summaries_ = std::move(contents.summaries);
     last_id_ = contents.last_id;
     live_.clear();
-    for (auto& w : contents.unfinished) live_.emplace(w.id, std::move(w));
+    for (auto& w : contents.unfinished)
+        live_.emplace(w.id, std::move(w));
     host_states_ = ports_.store.load_host_states();
 }
 
 void Planner::resume() {
     const Usec t = now();
     std::vector<WindowId> ids;
-    for (const auto& [id, w] : live_) ids.push_back(id);
+    for (const auto& [id, w] : live_)
+        ids.push_back(id);
     for (WindowId id : ids) {
-        const Window& w = live_.at(id);
-        if (w.status == Status::Scheduled && t >= w.spec.end_usec) {
-            if (w.spec.valid) {
-                finish(id, Status::Failed, "", 0, "missed: the daemon was not running",
-                       LogLevel::Error);
-            } else {
-                finish(id, Status::Cancelled, "", 0, "expired while invalid", LogLevel::Info);
-            }
-            continue;
-        }
-        if (w.status == Status::InProgress &&
-            (!w.done(kStepHostsEntered) || !w.done(kStepSessionsEnded))) {
-            commit(id, [&](Window& x) {
-                add_log(x, LogLevel::Warning,
-                        "The daemon stopped while the window was starting; finishing the steps "
-                        "that had not run.");
-            });
-            busy_[id] = "finishing its start";
-            // The starter's process is gone with the old daemon's caller; no session is spared
-            // beyond the admins'.
-            run_start_steps(id, 0, [](std::optional<Error>) {});
+        // One window's trouble (a full disk, say) must not keep the daemon from serving the
+        // others: it is reported, and the next start-up tries again.
+        try {
+            resume_window(id, t);
+        } catch (const Error& e) {
+            listener_.problem(id, std::string("could not resume it: ") + e.what());
         }
     }
     std::map<WindowId, std::vector<TimerSpec>> wanted;
-    for (const auto& [id, w] : live_) wanted[id] = timers_for(w);
+    for (const auto& [id, w] : live_)
+        wanted[id] = timers_for(w);
     ports_.scheduler.reconcile(wanted);
 }
 
-void Planner::set_settings(PlannerSettings settings) { settings_ = std::move(settings); }
+void Planner::resume_window(WindowId id, Usec t) {
+    const Window& w = live_.at(id);
+    if (w.status == Status::Scheduled && t >= w.spec.end_usec) {
+        if (w.spec.valid) {
+            finish(id, Status::Failed, "", 0, "missed: the daemon was not running",
+                   LogLevel::Error);
+        } else {
+            finish(id, Status::Cancelled, "", 0, "expired while invalid", LogLevel::Info);
+        }
+        return;
+    }
+    if (w.status != Status::InProgress)
+        return;
+    if (!w.done(kStepStartAnnounced)) {
+        commit(id, [](Window& x) { x.steps_done |= kStepStartAnnounced; });
+        listener_.window_started(live_.at(id));
+        send_notice(id, Notice::Started);
+    }
+    const Window& again = live_.at(id);
+    if (!again.done(kStepHostsEntered) || !again.done(kStepSessionsEnded)) {
+        commit(id, [&](Window& x) {
+            add_log(x, LogLevel::Warning,
+                    "The daemon stopped while the window was starting; finishing the steps "
+                    "that had not run.");
+        });
+        busy_[id] = "finishing its start";
+        // The starter's process is gone with the old daemon's caller; no session is spared
+        // beyond the admins'.
+        run_start_steps(id, 0, [](std::optional<Error>) {});
+    }
+}
+
+void Planner::set_settings(PlannerSettings settings) {
+    settings_ = std::move(settings);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Argument checks
@@ -129,19 +166,24 @@ WindowSpec Planner::schedule_spec(const WindowChanges& request) const {
     return spec;
 }
 
-void Planner::check_schedule(const WindowChanges& request) const { schedule_spec(request); }
+void Planner::check_schedule(const WindowChanges& request) const {
+    schedule_spec(request);
+}
 
 void Planner::check_update(WindowId id, const WindowChanges& changes) {
-    if (!exists(id)) throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
+    if (!exists(id))
+        throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
     auto it = live_.find(id);
-    if (it == live_.end()) return;  // a finished window: refused with InvalidState later
+    if (it == live_.end())
+        return;  // a finished window: refused with InvalidState later
     validate_spec(apply_changes(it->second.spec, changes), changes, settings_.known, now());
 }
 
-void Planner::check_finish(WindowId id, const std::string& text,
+void Planner::check_finish(WindowId id, std::string_view argument, const std::string& text,
                            const std::vector<std::string>& notify) {
-    if (!exists(id)) throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
-    check_text("note", text);
+    if (!exists(id))
+        throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
+    check_text(argument, text);
     validate_audiences("notify", notify, settings_.known);
 }
 
@@ -150,10 +192,11 @@ void Planner::check_finish(WindowId id, const std::string& text,
 
 WindowId Planner::schedule(const WindowChanges& request, const Actor& by) {
     WindowSpec spec = schedule_spec(request);
-    for (const auto& [id, w] : live_) {
+    if (!live_.empty()) {
+        const Window& other = live_.begin()->second;
         throw Error(Errc::AlreadyScheduled,
-                    "Window " + std::to_string(id) + " is already " +
-                        std::string(to_string(w.status)) +
+                    "Window " + std::to_string(other.id) + " is already " +
+                        std::string(to_string(other.status)) +
                         " (one window at a time): complete or cancel it first");
     }
     const ManagerView before_view = manager_view();
@@ -178,7 +221,8 @@ WindowId Planner::schedule(const WindowChanges& request, const Actor& by) {
     auto& stored = live_.emplace(id, std::move(w)).first->second;
     listener_.window_added(stored);
     const ManagerView after_view = manager_view();
-    if (after_view != before_view) listener_.manager_changed(before_view, after_view);
+    if (after_view != before_view)
+        listener_.manager_changed(before_view, after_view);
     rearm(stored);
     send_notice(id, Notice::Scheduled);
     return id;
@@ -187,16 +231,16 @@ WindowId Planner::schedule(const WindowChanges& request, const Actor& by) {
 void Planner::update(WindowId id, const WindowChanges& changes, const Actor& by) {
     Window& w = live(id, "updated");
     if (auto b = busy_.find(id); b != busy_.end()) {
-        throw Error(Errc::InvalidState, "Window " + std::to_string(id) + " is busy (" +
-                                            b->second + "); try again when it is done");
+        throw Error(Errc::InvalidState, "Window " + std::to_string(id) + " is busy (" + b->second +
+                                            "); try again when it is done");
     }
     if (w.status == Status::InProgress && !changes.only_in_progress_fields()) {
-        throw Error(Errc::InvalidState,
-                    "Window " + std::to_string(id) +
-                        " is in-progress: only EndUSec, Comment, LoginMessage, "
-                        "ShowLoginMessage and NotifyMessage can change");
+        throw Error(Errc::InvalidState, "Window " + std::to_string(id) +
+                                            " is in-progress: only EndUSec, Comment, LoginMessage, "
+                                            "ShowLoginMessage and NotifyMessage can change");
     }
-    if (changes.empty()) return;
+    if (changes.empty())
+        return;
     WindowSpec spec = apply_changes(w.spec, changes);
     validate_spec(spec, changes, settings_.known, now());
     const bool times_changed = spec.start_usec != w.spec.start_usec ||
@@ -210,10 +254,12 @@ void Planner::update(WindowId id, const WindowChanges& changes, const Actor& by)
         }();
         x.spec = spec;
         // A new start time deserves a new upcoming notice.
-        if (times_changed) x.steps_done &= ~kStepUpcomingAnnounced;
+        if (times_changed)
+            x.steps_done &= ~kStepUpcomingAnnounced;
         std::vector<std::string> names;
         auto note = [&](WindowField f, const char* name) {
-            if (fields & f) names.push_back(name);
+            if (fields & f)
+                names.push_back(name);
         };
         note(kFieldValid, "Valid");
         note(kFieldStartUSec, "StartUSec");
@@ -231,13 +277,15 @@ void Planner::update(WindowId id, const WindowChanges& changes, const Actor& by)
                 "Updated by " + uid_name(by.uid) + ": " +
                     (names.empty() ? std::string("nothing changed") : join(names, ", ")) + ".");
     });
-    if (times_changed) send_notice(id, Notice::Updated);
+    if (times_changed)
+        send_notice(id, Notice::Updated);
 }
 
 void Planner::cancel(WindowId id, const std::string& reason, const Actor& by) {
     check_text("reason", reason);
     const Window& w = live(id, "cancelled");
-    if (w.status != Status::Scheduled) refuse_state(w, "cancelled");
+    if (w.status != Status::Scheduled)
+        refuse_state(w, "cancelled");
     if (auto b = busy_.find(id); b != busy_.end()) {
         throw Error(Errc::InvalidState,
                     "Window " + std::to_string(id) + " is busy (" + b->second + ")");
@@ -247,34 +295,35 @@ void Planner::cancel(WindowId id, const std::string& reason, const Actor& by) {
            LogLevel::Info);
 }
 
-void Planner::complete(WindowId id, const std::string& note,
-                       const std::vector<std::string>& notify, bool failed, const Actor& by) {
+void Planner::complete(WindowId id, const std::string& note, const std::vector<std::string>& notify,
+                       bool failed, const Actor& by) {
     check_text("note", note);
     validate_audiences("notify", notify, settings_.known);
     const Window& w = live(id, "completed");
-    if (w.status != Status::InProgress) refuse_state(w, "completed");
+    if (w.status != Status::InProgress)
+        refuse_state(w, "completed");
     if (auto b = busy_.find(id); b != busy_.end()) {
         throw Error(Errc::InvalidState, "Window " + std::to_string(id) + " is still starting (" +
                                             b->second + "); complete it when that is done");
     }
     const Status outcome =
-        failed ? Status::Failed
-               : (w.had_errors ? Status::CompletedWithErrors : Status::Completed);
+        failed ? Status::Failed : (w.had_errors ? Status::CompletedWithErrors : Status::Completed);
     std::string line = "Finished by " + uid_name(by.uid) + " as " +
                        std::string(to_string(outcome)) + (note.empty() ? "." : ": " + note);
     if (outcome == Status::CompletedWithErrors) {
         line += " (some steps failed: see the errors above)";
     }
     finish(id, outcome, note, by.uid, line,
-           outcome == Status::Completed ? LogLevel::Info : LogLevel::Warning);
+           outcome == Status::Completed ? LogLevel::Info : LogLevel::Warning, notify);
 }
 
 void Planner::start(WindowId id, bool force, const Actor& by, Done done) {
     const Window& w = live(id, "started");
-    if (w.status != Status::Scheduled) refuse_state(w, "started");
+    if (w.status != Status::Scheduled)
+        refuse_state(w, "started");
     if (auto b = busy_.find(id); b != busy_.end()) {
-        throw Error(Errc::InvalidState, "Window " + std::to_string(id) + " is already " +
-                                            b->second);
+        throw Error(Errc::InvalidState,
+                    "Window " + std::to_string(id) + " is already " + b->second);
     }
     busy_[id] = "running its prechecks";
     StartRequest req{id, force, false, by};
@@ -283,8 +332,7 @@ void Planner::start(WindowId id, bool force, const Actor& by, Done done) {
     });
 }
 
-void Planner::begin(const StartRequest& req, const std::vector<PrecheckResult>& checks,
-                    Done done) {
+void Planner::begin(const StartRequest& req, const std::vector<PrecheckResult>& checks, Done done) {
     busy_.erase(req.id);
     auto it = live_.find(req.id);
     if (it == live_.end() || it->second.status != Status::Scheduled) {
@@ -299,7 +347,7 @@ void Planner::begin(const StartRequest& req, const std::vector<PrecheckResult>& 
         commit(req.id, [&](Window& x) {
             x.precheck_results = checks;
             for (const auto& c : checks) {
-                const LogLevel level = c.result == "pass" ? LogLevel::Info
+                const LogLevel level = c.result == "pass"      ? LogLevel::Info
                                        : c.severity == "error" ? LogLevel::Error
                                                                : LogLevel::Warning;
                 add_log(x, level,
@@ -327,6 +375,7 @@ void Planner::begin(const StartRequest& req, const std::vector<PrecheckResult>& 
             x.status = Status::InProgress;
             x.started_usec = now();
             x.started_by_uid = req.by.uid;
+            x.steps_done |= kStepStartAnnounced;  // before sending: at most once
             if (!ready) {
                 add_log(x, LogLevel::Warning,
                         "Forced by " + uid_name(req.by.uid) + " despite failed checks: " + failed);
@@ -349,7 +398,8 @@ void Planner::run_start_steps(WindowId id, std::uint32_t except_pid, Done done) 
     enter_hosts(id, [this, id, except_pid, done] {
         end_sessions(id, except_pid, [this, id, done] {
             busy_.erase(id);
-            if (auto it = live_.find(id); it != live_.end()) rearm(it->second);
+            if (auto it = live_.find(id); it != live_.end())
+                rearm(it->second);
             done(std::nullopt);
         });
     });
@@ -365,7 +415,8 @@ void Planner::enter_hosts(WindowId id, std::function<void()> next) {
     auto mark_done = [this, id](LogLevel level, const std::string& line, bool error) {
         commit_or_report(id, [&](Window& x) {
             x.steps_done |= kStepHostsEntered;
-            if (error) x.had_errors = true;
+            if (error)
+                x.had_errors = true;
             add_log(x, level, line);
         });
     };
@@ -379,18 +430,20 @@ void Planner::enter_hosts(WindowId id, std::function<void()> next) {
         ports_.hosts.flip(
             hosts, true, id,
             [this, id, failures](const HostFlip& flip) {
-                if (!flip.ok) ++*failures;
+                if (!flip.ok)
+                    ++*failures;
                 record_host(flip);
                 commit_or_report(id, [&](Window& x) {
-                    if (!flip.ok) x.had_errors = true;
+                    if (!flip.ok)
+                        x.had_errors = true;
                     add_log(x, flip.ok ? LogLevel::Info : LogLevel::Error, flip.message);
                 });
             },
             [mark_done, hosts, failures, next] {
                 const std::size_t ok = hosts.size() - *failures;
                 mark_done(*failures ? LogLevel::Warning : LogLevel::Info,
-                          "Hosts: " + std::to_string(ok) + " of " +
-                              std::to_string(hosts.size()) + " in maintenance" +
+                          "Hosts: " + std::to_string(ok) + " of " + std::to_string(hosts.size()) +
+                              " in maintenance" +
                               (*failures ? ", " + std::to_string(*failures) + " failed." : "."),
                           false);
                 next();
@@ -415,13 +468,15 @@ void Planner::end_sessions(WindowId id, std::uint32_t except_pid, std::function<
             x.steps_done |= kStepSessionsEnded;
             if (outcome.error) {
                 const bool unsupported = outcome.error->code() == Errc::NotSupported;
-                if (!unsupported) x.had_errors = true;
+                if (!unsupported)
+                    x.had_errors = true;
                 add_log(x, unsupported ? LogLevel::Warning : LogLevel::Error,
                         std::string("Login sessions were not ended: ") + outcome.error->what());
                 return;
             }
             for (const auto& s : *outcome.value) {
-                if (!s.ok) x.had_errors = true;
+                if (!s.ok)
+                    x.had_errors = true;
                 add_log(x, s.ok ? LogLevel::Info : LogLevel::Error,
                         "Session " + s.id + " of " + s.user + " (" + uid_name(s.uid) + ") " +
                             (s.ok ? "ended" : "could not be ended") +
@@ -470,10 +525,12 @@ void Planner::list_hosts(std::function<void(Outcome<std::vector<HostReport>>)> d
     ports_.hosts.list([this, done = std::move(done)](Outcome<std::vector<HostReport>> outcome) {
         if (outcome.value) {
             for (auto& h : *outcome.value) {
-                if (h.probed) continue;
+                if (h.probed)
+                    continue;
                 if (auto it = host_states_.find(h.name); it != host_states_.end()) {
                     h.state = it->second.state;
-                    if (h.message.empty()) h.message = it->second.message;
+                    if (h.message.empty())
+                        h.message = it->second.message;
                 }
             }
         }
@@ -487,19 +544,19 @@ void Planner::list_sessions(std::function<void(Outcome<std::vector<SessionInfo>>
 
 void Planner::terminate_sessions(bool include_admins, const Actor& by,
                                  std::function<void(Outcome<std::vector<std::string>>)> done) {
-    ports_.sessions.terminate(
-        include_admins, by.pid,
-        [done = std::move(done)](Outcome<std::vector<SessionEnd>> outcome) {
-            if (outcome.error) {
-                done(Outcome<std::vector<std::string>>::fail(*outcome.error));
-                return;
-            }
-            std::vector<std::string> ended;
-            for (const auto& s : *outcome.value) {
-                if (s.ok) ended.push_back(s.id);
-            }
-            done(Outcome<std::vector<std::string>>::ok(std::move(ended)));
-        });
+    ports_.sessions.terminate(include_admins, by.pid,
+                              [done = std::move(done)](Outcome<std::vector<SessionEnd>> outcome) {
+                                  if (outcome.error) {
+                                      done(Outcome<std::vector<std::string>>::fail(*outcome.error));
+                                      return;
+                                  }
+                                  std::vector<std::string> ended;
+                                  for (const auto& s : *outcome.value) {
+                                      if (s.ok)
+                                          ended.push_back(s.id);
+                                  }
+                                  done(Outcome<std::vector<std::string>>::ok(std::move(ended)));
+                              });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -509,11 +566,8 @@ std::vector<TimerSpec> Planner::timers_for(const Window& w) const {
     std::vector<TimerSpec> timers;
     if (w.status == Status::Scheduled) {
         if (w.spec.valid) {
-            if (w.spec.notify_lead_usec > 0 && !w.done(kStepUpcomingAnnounced)) {
-                const Usec at = w.spec.start_usec > w.spec.notify_lead_usec
-                                    ? w.spec.start_usec - w.spec.notify_lead_usec
-                                    : 0;
-                timers.push_back({TimerKind::Upcoming, at});
+            if (const auto at = upcoming_at(w); at && !w.done(kStepUpcomingAnnounced)) {
+                timers.push_back({TimerKind::Upcoming, *at});
             }
             timers.push_back({TimerKind::Start, w.spec.start_usec});
         }
@@ -524,11 +578,14 @@ std::vector<TimerSpec> Planner::timers_for(const Window& w) const {
     return timers;
 }
 
-void Planner::rearm(const Window& w) { ports_.scheduler.arm(w.id, timers_for(w)); }
+void Planner::rearm(const Window& w) {
+    ports_.scheduler.arm(w.id, timers_for(w));
+}
 
 void Planner::on_timer(WindowId id, TimerKind kind) {
     auto it = live_.find(id);
-    if (it == live_.end()) return;  // a stale wake-up for a finished window
+    if (it == live_.end())
+        return;  // a stale wake-up for a finished window
     const Window& w = it->second;
     const Usec t = now();
     const bool busy = busy_.count(id) != 0;
@@ -537,6 +594,10 @@ void Planner::on_timer(WindowId id, TimerKind kind) {
             case TimerKind::Upcoming:
                 if (w.status != Status::Scheduled || !w.spec.valid ||
                     w.done(kStepUpcomingAnnounced) || t >= w.spec.start_usec) {
+                    return;
+                }
+                if (const auto at = upcoming_at(w); at && t + kTimerSlackUsec < *at) {
+                    rearm(w);
                     return;
                 }
                 commit(id, [&](Window& x) {
@@ -549,7 +610,8 @@ void Planner::on_timer(WindowId id, TimerKind kind) {
                 send_notice(id, Notice::Upcoming);
                 return;
             case TimerKind::Start:
-                if (w.status != Status::Scheduled || !w.spec.valid || busy) return;
+                if (w.status != Status::Scheduled || !w.spec.valid || busy)
+                    return;
                 if (t + kTimerSlackUsec < w.spec.start_usec) {
                     rearm(w);
                     return;
@@ -557,11 +619,20 @@ void Planner::on_timer(WindowId id, TimerKind kind) {
                 busy_[id] = "running its prechecks";
                 ports_.prechecks.run([this, id](std::vector<PrecheckResult> checks) {
                     begin(StartRequest{id, false, true, Actor{0, 0}}, checks,
-                          [](std::optional<Error>) {});
+                          [this, id](std::optional<Error> e) {
+                              // A refusal by the prechecks already failed the window, in its
+                              // log; anything else nobody else would hear of.
+                              if (e && e->code() != Errc::NotReady) {
+                                  listener_.problem(id, std::string("the automatic start "
+                                                                    "failed: ") +
+                                                            e->what());
+                              }
+                          });
                 });
                 return;
             case TimerKind::End:
-                if (busy) return;  // re-armed when the start steps finish
+                if (busy)
+                    return;  // re-armed when the start steps finish
                 if (t + kTimerSlackUsec < w.spec.end_usec) {
                     rearm(w);
                     return;
@@ -597,8 +668,10 @@ void Planner::on_timer(WindowId id, TimerKind kind) {
 // The one path for changes
 
 Window Planner::current(WindowId id) {
-    if (auto it = live_.find(id); it != live_.end()) return it->second;
-    if (const Window* w = find(id)) return *w;
+    if (auto it = live_.find(id); it != live_.end())
+        return it->second;
+    if (const Window* w = find(id))
+        return *w;
     throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
 }
 
@@ -616,21 +689,25 @@ void Planner::commit(WindowId id, Change&& change) {
     const std::uint32_t fields = changed_fields(before, after);
     auto summary = std::lower_bound(summaries_.begin(), summaries_.end(), id,
                                     [](const WindowSummary& s, WindowId v) { return s.id < v; });
-    if (summary != summaries_.end() && summary->id == id) *summary = summarize(after);
+    if (summary != summaries_.end() && summary->id == id)
+        *summary = summarize(after);
     history_cache_.remove_if([id](const Window& w) { return w.id == id; });
     const Window* installed;
     if (is_final(after.status)) {
         live_.erase(id);
         history_cache_.push_front(std::move(after));
-        if (history_cache_.size() > kHistoryCacheSize) history_cache_.pop_back();
+        if (history_cache_.size() > kHistoryCacheSize)
+            history_cache_.pop_back();
         installed = &history_cache_.front();
     } else {
         installed = &(live_[id] = std::move(after));
     }
     rearm(*installed);
-    if (fields != 0) listener_.window_changed(*installed, fields);
+    if (fields != 0)
+        listener_.window_changed(*installed, fields);
     const ManagerView after_view = manager_view();
-    if (after_view != before_view) listener_.manager_changed(before_view, after_view);
+    if (after_view != before_view)
+        listener_.manager_changed(before_view, after_view);
 }
 
 template <class Change>
@@ -643,30 +720,49 @@ void Planner::commit_or_report(WindowId id, Change&& change) {
 }
 
 void Planner::finish(WindowId id, Status status, const std::string& note, Uid by,
-                     const std::string& log_line, LogLevel level) {
+                     const std::string& log_line, LogLevel level,
+                     const std::vector<std::string>& also_notify) {
     commit(id, [&](Window& x) {
         x.status = status;
         x.finished_usec = now();
         x.finished_by_uid = by;
         x.completion_note = note;
+        // The audiences named at completion join the window's own: Notify then says everyone
+        // who was told. Marked before it is sent: a crash loses a notice, never repeats one.
+        std::vector<std::string> added;
+        for (const auto& a : also_notify) {
+            if (std::find(x.spec.notify.begin(), x.spec.notify.end(), a) != x.spec.notify.end()) {
+                continue;
+            }
+            x.spec.notify.push_back(a);
+            added.push_back(a);
+        }
+        x.steps_done |= kStepFinishAnnounced;
         add_log(x, level, log_line);
+        if (!added.empty()) {
+            add_log(x, LogLevel::Info, "The completion notice also goes to: " + join(added, ", "));
+        }
     });
     const Window* w = find(id);
-    if (w) listener_.window_finished(*w);
+    if (w)
+        listener_.window_finished(*w);
     send_notice(id, status == Status::Cancelled ? Notice::Cancelled : Notice::Finished);
 }
 
 void Planner::send_notice(WindowId id, Notice notice) {
     const Window* w = find(id);
-    if (!w) return;
+    if (!w)
+        return;
     ports_.notifier.notify(notice, *w, [this, id, notice](std::vector<std::string> failures) {
-        if (failures.empty()) return;
+        if (failures.empty())
+            return;
         commit_or_report(id, [&](Window& x) {
             for (const auto& f : failures) {
                 add_log(x, LogLevel::Error,
                         "The " + std::string(to_string(notice)) + " notice failed: " + f);
             }
-            if (!is_final(x.status)) x.had_errors = true;
+            if (!is_final(x.status))
+                x.had_errors = true;
         });
     });
 }
@@ -682,7 +778,8 @@ void Planner::record_host(const HostFlip& flip) {
         listener_.problem(0, "could not save the state of host " + flip.name + ": " + e.what());
     }
     host_states_[flip.name] = next;
-    if (changed) listener_.host_state_changed(flip.name, flip.state);
+    if (changed)
+        listener_.host_state_changed(flip.name, flip.state);
 }
 
 void Planner::add_log(Window& w, LogLevel level, std::string message) const {
@@ -690,16 +787,21 @@ void Planner::add_log(Window& w, LogLevel level, std::string message) const {
 }
 
 Window& Planner::live(WindowId id, std::string_view operation) {
-    if (auto it = live_.find(id); it != live_.end()) return it->second;
-    if (const Window* w = find(id)) refuse_state(*w, operation);
+    if (auto it = live_.find(id); it != live_.end())
+        return it->second;
+    if (const Window* w = find(id))
+        refuse_state(*w, operation);
     throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
 }
 
 void Planner::refuse_state(const Window& w, std::string_view operation) const {
     std::string allowed;
-    if (operation == "started" || operation == "cancelled") allowed = "a scheduled window";
-    if (operation == "completed") allowed = "an in-progress window";
-    if (operation == "updated") allowed = "a scheduled or in-progress window";
+    if (operation == "started" || operation == "cancelled")
+        allowed = "a scheduled window";
+    if (operation == "completed")
+        allowed = "an in-progress window";
+    if (operation == "updated")
+        allowed = "a scheduled or in-progress window";
     throw Error(Errc::InvalidState, "Window " + std::to_string(w.id) + " is " +
                                         std::string(to_string(w.status)) + "; only " + allowed +
                                         " can be " + std::string(operation));
@@ -715,8 +817,7 @@ ManagerView Planner::manager_view() const {
             v.active = id;
             v.state = "in-progress";
             v.under_maintenance = true;
-            v.banner = kBannerInProgress;
-            if (!w.spec.notify_message.empty()) v.banner += "\n" + w.spec.notify_message;
+            v.banner = kBannerInProgress;  // the contract's text; NotifyMessage is its own
         } else if (w.status == Status::Scheduled) {
             v.next = id;
         }
@@ -746,28 +847,34 @@ bool Planner::exists(WindowId id) const {
 std::vector<WindowId> Planner::ids() const {
     std::vector<WindowId> out;
     out.reserve(summaries_.size());
-    for (const auto& s : summaries_) out.push_back(s.id);
+    for (const auto& s : summaries_)
+        out.push_back(s.id);
     return out;
 }
 
 const Window* Planner::find(WindowId id) {
-    if (auto it = live_.find(id); it != live_.end()) return &it->second;
+    if (auto it = live_.find(id); it != live_.end())
+        return &it->second;
     for (auto it = history_cache_.begin(); it != history_cache_.end(); ++it) {
         if (it->id == id) {
             history_cache_.splice(history_cache_.begin(), history_cache_, it);
             return &history_cache_.front();
         }
     }
-    if (!exists(id)) return nullptr;
+    if (!exists(id))
+        return nullptr;
     std::optional<Window> loaded;
     try {
         loaded = ports_.store.get(id);
-    } catch (const StoreError&) {
+    } catch (const StoreError& e) {
+        listener_.problem(id, std::string("could not read it from the store: ") + e.what());
         return nullptr;
     }
-    if (!loaded) return nullptr;
+    if (!loaded)
+        return nullptr;
     history_cache_.push_front(std::move(*loaded));
-    if (history_cache_.size() > kHistoryCacheSize) history_cache_.pop_back();
+    if (history_cache_.size() > kHistoryCacheSize)
+        history_cache_.pop_back();
     return &history_cache_.front();
 }
 

@@ -60,7 +60,7 @@ inline constexpr const char* kBannerInProgress = "System is under maintenance!";
 
 // What the planner tells the outside, after each change is stored.
 class PlannerListener {
-public:
+  public:
     virtual ~PlannerListener() = default;
     virtual void window_added(const Window& w) = 0;
     virtual void window_changed(const Window& w, std::uint32_t fields) = 0;
@@ -96,7 +96,7 @@ struct Actor {
 };
 
 class Planner {
-public:
+  public:
     using Done = std::function<void(std::optional<Error>)>;
 
     Planner(PlannerPorts ports, PlannerSettings settings, PlannerListener& listener);
@@ -113,7 +113,9 @@ public:
     // the operations). Throw Error: InvalidArgs, NoSuchWindow.
     void check_schedule(const WindowChanges& request) const;
     void check_update(WindowId id, const WindowChanges& changes);
-    void check_finish(WindowId id, const std::string& text, const std::vector<std::string>& notify);
+    // Complete's note and notify list, or Cancel's reason (`argument` names it in errors).
+    void check_finish(WindowId id, std::string_view argument, const std::string& text,
+                      const std::vector<std::string>& notify);
 
     // The mutating operations. Synchronous ones throw Error; asynchronous ones report through
     // `done` (exactly once) and throw only when refused before anything started.
@@ -142,7 +144,7 @@ public:
     // The scheduler's wake-ups (public for the scheduler's handler and for tests).
     void on_timer(WindowId id, TimerKind kind);
 
-private:
+  private:
     struct StartRequest {
         WindowId id = 0;
         bool force = false;
@@ -150,6 +152,7 @@ private:
         Actor by;
     };
 
+    void resume_window(WindowId id, Usec now);
     WindowSpec schedule_spec(const WindowChanges& request) const;
     Window current(WindowId id);
     Window& live(WindowId id, std::string_view operation);
@@ -167,7 +170,8 @@ private:
     void enter_hosts(WindowId id, std::function<void()> next);
     void end_sessions(WindowId id, std::uint32_t except_pid, std::function<void()> next);
     void finish(WindowId id, Status status, const std::string& note, Uid by,
-                const std::string& log_line, LogLevel level);
+                const std::string& log_line, LogLevel level,
+                const std::vector<std::string>& also_notify = {});
     void send_notice(WindowId id, Notice notice);
     void record_host(const HostFlip& flip);
     Usec now() const { return ports_.clock.now(); }
@@ -175,10 +179,10 @@ private:
     PlannerPorts ports_;
     PlannerSettings settings_;
     PlannerListener& listener_;
-    std::map<WindowId, Window> live_;              // scheduled and in-progress windows
-    std::vector<WindowSummary> summaries_;         // every window, ascending id
-    std::list<Window> history_cache_;              // recently read finished windows, newest first
-    std::map<WindowId, std::string> busy_;         // windows with a start under way: what runs
+    std::map<WindowId, Window> live_;       // scheduled and in-progress windows
+    std::vector<WindowSummary> summaries_;  // every window, ascending id
+    std::list<Window> history_cache_;       // recently read finished windows, newest first
+    std::map<WindowId, std::string> busy_;  // windows with a start under way: what runs
     std::map<std::string, StoredHostState> host_states_;  // last known, persisted
     WindowId last_id_ = 0;
 };

@@ -28,7 +28,7 @@ struct Outcome {
 };
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     // CLOCK_REALTIME, microseconds since the epoch.
     virtual Usec now() const = 0;
@@ -38,7 +38,7 @@ public:
 // Persistence
 
 class StoreError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -56,7 +56,7 @@ struct StoredHostState {
 // The windows and their history. Every call is atomic: a save is either fully on disk when it
 // returns or not at all (and then throws StoreError saying why).
 class WindowStore {
-public:
+  public:
     struct Contents {
         std::vector<WindowSummary> summaries;  // every window, ascending id
         std::vector<Window> unfinished;        // full windows whose status is not final
@@ -87,7 +87,7 @@ struct TimerSpec {
 // Wakes the planner at absolute wall-clock times, also across clock jumps. A timer whose time
 // has already passed fires promptly (never synchronously from within arm()).
 class Scheduler {
-public:
+  public:
     using Handler = std::function<void(WindowId, TimerKind)>;
     virtual ~Scheduler() = default;
     virtual void set_handler(Handler handler) = 0;
@@ -120,7 +120,7 @@ struct AuthDecision {
 };
 
 class Authorizer {
-public:
+  public:
     virtual ~Authorizer() = default;
     // `method` is the D-Bus method being authorized, for the log of denials.
     virtual void authorize(const Caller& caller, Action action, const std::string& method,
@@ -131,7 +131,7 @@ public:
 // The neighbours a window acts upon
 
 class Prechecks {
-public:
+  public:
     virtual ~Prechecks() = default;
     // Runs every configured check concurrently; `done` gets one row per check, in
     // configuration order.
@@ -154,7 +154,7 @@ struct HostFlip {
 };
 
 class HostFleet {
-public:
+  public:
     virtual ~HostFleet() = default;
     virtual void list(std::function<void(Outcome<std::vector<HostReport>>)> done) = 0;
     // Flips `hosts` into (enter) or out of maintenance, `each` as each host finishes (in any
@@ -180,7 +180,7 @@ struct SessionEnd {
 };
 
 class Sessions {
-public:
+  public:
     virtual ~Sessions() = default;
     virtual void list(std::function<void(Outcome<std::vector<SessionInfo>>)> done) = 0;
     // Ends every session (non-admin ones only unless include_admins) except the one that
@@ -193,7 +193,7 @@ enum class Notice { Scheduled, Updated, Upcoming, Started, Finished, Cancelled }
 std::string_view to_string(Notice n);
 
 class Notifier {
-public:
+  public:
     virtual ~Notifier() = default;
     // Tells people about the window; `done` gets one line per channel that failed (empty: all
     // sent).

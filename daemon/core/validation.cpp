@@ -17,7 +17,8 @@ namespace {
 std::vector<std::string> dedup(const std::vector<std::string>& in) {
     std::vector<std::string> out;
     for (const auto& s : in) {
-        if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+        if (std::find(out.begin(), out.end(), s) == out.end())
+            out.push_back(s);
     }
     return out;
 }
@@ -31,8 +32,7 @@ void check_names(std::string_view argument, const std::vector<std::string>& name
         check_name(argument, n);
         if (std::find(known.begin(), known.end(), n) == known.end()) {
             std::string why = "unknown " + std::string(kind) + " '" + n + "'";
-            why += known.empty() ? "; none is configured"
-                                 : "; configured: " + join(known, ", ");
+            why += known.empty() ? "; none is configured" : "; configured: " + join(known, ", ");
             invalid(argument, why);
         }
     }
@@ -45,18 +45,22 @@ void check_text(std::string_view argument, std::string_view value) {
         invalid(argument, "too long (" + std::to_string(value.size()) + " bytes; at most " +
                               std::to_string(kMaxTextBytes) + ")");
     }
-    if (!is_valid_utf8(value)) invalid(argument, "not valid UTF-8");
+    if (!is_valid_utf8(value))
+        invalid(argument, "not valid UTF-8");
 }
 
 void check_name(std::string_view argument, std::string_view value) {
-    if (value.empty()) invalid(argument, "a name may not be empty");
+    if (value.empty())
+        invalid(argument, "a name may not be empty");
     if (value.size() > kMaxNameBytes) {
         invalid(argument, "name too long (" + std::to_string(value.size()) + " bytes; at most " +
                               std::to_string(kMaxNameBytes) + ")");
     }
-    if (!is_valid_utf8(value)) invalid(argument, "name is not valid UTF-8");
+    if (!is_valid_utf8(value))
+        invalid(argument, "name is not valid UTF-8");
     for (unsigned char c : value) {
-        if (c < 0x20 || c == 0x7f) invalid(argument, "name contains a control character");
+        if (c < 0x20 || c == 0x7f)
+            invalid(argument, "name contains a control character");
     }
 }
 
@@ -72,18 +76,30 @@ bool WindowChanges::only_in_progress_fields() const {
 }
 
 WindowSpec apply_changes(WindowSpec spec, const WindowChanges& c) {
-    if (c.start_usec) spec.start_usec = *c.start_usec;
-    if (c.end_usec) spec.end_usec = *c.end_usec;
-    if (c.reason) spec.reason = *c.reason;
-    if (c.notify) spec.notify = dedup(*c.notify);
-    if (c.comment) spec.comment = *c.comment;
-    if (c.login_message) spec.login_message = *c.login_message;
-    if (c.show_login_message) spec.show_login_message = *c.show_login_message;
-    if (c.notify_message) spec.notify_message = *c.notify_message;
-    if (c.notify_lead_usec) spec.notify_lead_usec = *c.notify_lead_usec;
-    if (c.hosts) spec.hosts = dedup(*c.hosts);
-    if (c.auto_complete) spec.auto_complete = *c.auto_complete;
-    if (c.valid) spec.valid = *c.valid;
+    if (c.start_usec)
+        spec.start_usec = *c.start_usec;
+    if (c.end_usec)
+        spec.end_usec = *c.end_usec;
+    if (c.reason)
+        spec.reason = *c.reason;
+    if (c.notify)
+        spec.notify = dedup(*c.notify);
+    if (c.comment)
+        spec.comment = *c.comment;
+    if (c.login_message)
+        spec.login_message = *c.login_message;
+    if (c.show_login_message)
+        spec.show_login_message = *c.show_login_message;
+    if (c.notify_message)
+        spec.notify_message = *c.notify_message;
+    if (c.notify_lead_usec)
+        spec.notify_lead_usec = *c.notify_lead_usec;
+    if (c.hosts)
+        spec.hosts = dedup(*c.hosts);
+    if (c.auto_complete)
+        spec.auto_complete = *c.auto_complete;
+    if (c.valid)
+        spec.valid = *c.valid;
     return spec;
 }
 
@@ -93,17 +109,20 @@ void validate_spec(const WindowSpec& s, const WindowChanges& changed, const Know
     check_text("Comment", s.comment);
     check_text("LoginMessage", s.login_message);
     check_text("NotifyMessage", s.notify_message);
-    if (changed.notify) check_names("notify", s.notify, known.audiences, "audience");
-    if (changed.hosts) check_names("Hosts", s.hosts, known.hosts, "host");
-    if (s.start_usec == 0) invalid("start_usec", "no start time given");
+    if (changed.notify)
+        check_names("notify", s.notify, known.audiences, "audience");
+    if (changed.hosts)
+        check_names("Hosts", s.hosts, known.hosts, "host");
+    if (s.start_usec == 0)
+        invalid("start_usec", "no start time given");
     if (s.end_usec <= s.start_usec) {
         invalid("end_usec", "the end (" + format_timestamp(s.end_usec) +
                                 ") is not after the start (" + format_timestamp(s.start_usec) +
                                 ")");
     }
     if (changed.start_usec && s.start_usec + kStartGraceUsec < now) {
-        invalid("start_usec", "the start (" + format_timestamp(s.start_usec) +
-                                  ") is more than 60 s in the past");
+        invalid("start_usec",
+                "the start (" + format_timestamp(s.start_usec) + ") is more than 60 s in the past");
     }
     if (changed.end_usec && s.end_usec <= now) {
         invalid("end_usec", "the end (" + format_timestamp(s.end_usec) + ") has already passed");

@@ -12,9 +12,9 @@
 
 namespace maint {
 
-inline constexpr std::size_t kMaxTextBytes = 64 * 1024;  // reason, notes, messages
-inline constexpr std::size_t kMaxNameBytes = 255;        // audience and host names
-inline constexpr std::size_t kMaxListEntries = 4096;     // audiences or hosts in one list
+inline constexpr std::size_t kMaxTextBytes = 64 * 1024;    // reason, notes, messages
+inline constexpr std::size_t kMaxNameBytes = 255;          // audience and host names
+inline constexpr std::size_t kMaxListEntries = 4096;       // audiences or hosts in one list
 inline constexpr Usec kStartGraceUsec = 60 * kUsecPerSec;  // how far in the past a start may be
 
 // A free text argument: at most kMaxTextBytes of valid UTF-8.

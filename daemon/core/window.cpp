@@ -26,19 +26,23 @@ constexpr std::array<std::pair<LogLevel, std::string_view>, 3> kLevelNames{{
 
 std::string_view to_string(Status s) {
     for (const auto& [status, name] : kStatusNames) {
-        if (status == s) return name;
+        if (status == s)
+            return name;
     }
     return "unknown";
 }
 
 std::optional<Status> parse_status(std::string_view s) {
     for (const auto& [status, name] : kStatusNames) {
-        if (name == s) return status;
+        if (name == s)
+            return status;
     }
     return std::nullopt;
 }
 
-bool is_final(Status s) { return s != Status::Scheduled && s != Status::InProgress; }
+bool is_final(Status s) {
+    return s != Status::Scheduled && s != Status::InProgress;
+}
 
 bool is_legal_transition(Status from, Status to) {
     switch (from) {
@@ -54,14 +58,16 @@ bool is_legal_transition(Status from, Status to) {
 
 std::string_view to_string(LogLevel l) {
     for (const auto& [level, name] : kLevelNames) {
-        if (level == l) return name;
+        if (level == l)
+            return name;
     }
     return "info";
 }
 
 std::optional<LogLevel> parse_log_level(std::string_view s) {
     for (const auto& [level, name] : kLevelNames) {
-        if (name == s) return level;
+        if (name == s)
+            return level;
     }
     return std::nullopt;
 }

@@ -1,0 +1,132 @@
+// Tests of the text helpers (common/text): strict UTF-8 validation, word splitting, the
+// ExecStart=-like command line splitter and join.
+#include "common/text.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/timespan.hpp"  // ParseError
+
+namespace maint {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Words = std::vector<std::string>;
+
+TEST(IsValidUtf8, AcceptsWellFormedText) {
+    EXPECT_TRUE(is_valid_utf8(""));
+    EXPECT_TRUE(is_valid_utf8("plain ASCII ~"));
+    EXPECT_TRUE(is_valid_utf8("caf\xc3\xa9"));                // é, 2 bytes
+    EXPECT_TRUE(is_valid_utf8("\xe2\x82\xac"));               // €, 3 bytes
+    EXPECT_TRUE(is_valid_utf8("\xf0\x9d\x84\x9e"));           // 𝄞, 4 bytes
+    EXPECT_TRUE(is_valid_utf8("\xc2\x80"));                   // U+0080, smallest 2-byte
+    EXPECT_TRUE(is_valid_utf8("\xe0\xa0\x80"));               // U+0800, smallest 3-byte
+    EXPECT_TRUE(is_valid_utf8("\xed\x9f\xbf"));               // U+D7FF, just below surrogates
+    EXPECT_TRUE(is_valid_utf8("\xee\x80\x80"));               // U+E000, just above
+    EXPECT_TRUE(is_valid_utf8("\xef\xbf\xbf"));               // U+FFFF
+    EXPECT_TRUE(is_valid_utf8("\xf0\x90\x80\x80"));           // U+10000
+    EXPECT_TRUE(is_valid_utf8("\xf4\x8f\xbf\xbf"));           // U+10FFFF, the last
+    EXPECT_TRUE(is_valid_utf8(std::string_view("a\0b", 3)));  // U+0000 is UTF-8
+}
+
+TEST(IsValidUtf8, RejectsMalformedText) {
+    for (const char* bad : {
+             "\x80",              // a continuation byte alone
+             "\xbf",              //
+             "\xc3",              // truncated 2-byte
+             "\xe2\x82",          // truncated 3-byte
+             "\xf0\x9d\x84",      // truncated 4-byte
+             "\xc0\xaf",          // overlong '/'
+             "\xc1\xbf",          // overlong
+             "\xe0\x80\xaf",      // overlong 3-byte
+             "\xe0\x9f\xbf",      // overlong 3-byte, largest
+             "\xf0\x80\x80\xaf",  // overlong 4-byte
+             "\xf0\x8f\xbf\xbf",  // overlong 4-byte, largest
+             "\xed\xa0\x80",      // U+D800, a surrogate
+             "\xed\xbf\xbf",      // U+DFFF
+             "\xf4\x90\x80\x80",  // U+110000
+             "\xf5\x80\x80\x80",  // beyond Unicode
+             "\xff",              //
+             "\xfe",              //
+             "\xc3\x28",          // a lead byte followed by ASCII
+             "\xe2\x28\xa1",      //
+             "ok\xe2\x82",        // good text, then a truncated sequence
+         }) {
+        EXPECT_FALSE(is_valid_utf8(bad)) << testing::PrintToString(std::string(bad));
+    }
+}
+
+TEST(SplitWords, SplitsOnRunsOfWhitespace) {
+    EXPECT_THAT(split_words("alice bob"), ElementsAre("alice", "bob"));
+    EXPECT_THAT(split_words("  a\t\tb \n c\r\v\fd  "), ElementsAre("a", "b", "c", "d"));
+    EXPECT_THAT(split_words("\"a b\""), ElementsAre("\"a", "b\""));  // no quoting
+    EXPECT_TRUE(split_words("").empty());
+    EXPECT_TRUE(split_words(" \t ").empty());
+}
+
+TEST(SplitCommandLine, PlainWords) {
+    EXPECT_THAT(split_command_line("/usr/bin/ssh %h systemctl start maintenance.target"),
+                ElementsAre("/usr/bin/ssh", "%h", "systemctl", "start", "maintenance.target"));
+    EXPECT_THAT(split_command_line("  /bin/true\t "), ElementsAre("/bin/true"));
+    EXPECT_TRUE(split_command_line("").empty());
+    EXPECT_TRUE(split_command_line("   ").empty());
+}
+
+TEST(SplitCommandLine, QuotesGroup) {
+    EXPECT_THAT(split_command_line("/bin/sh -c \"echo a  b\" x"),
+                ElementsAre("/bin/sh", "-c", "echo a  b", "x"));
+    EXPECT_THAT(split_command_line("echo 'it is \"quoted\"'"),
+                ElementsAre("echo", "it is \"quoted\""));
+    EXPECT_THAT(split_command_line("echo \"it's\""), ElementsAre("echo", "it's"));
+    // Quoted parts join the text around them into one word, as in systemd.
+    EXPECT_THAT(split_command_line("a\"b c\"d 'e'f"), ElementsAre("ab cd", "ef"));
+    // Empty quotes are an empty word.
+    EXPECT_THAT(split_command_line("cmd \"\" ''"), ElementsAre("cmd", "", ""));
+}
+
+TEST(SplitCommandLine, Escapes) {
+    EXPECT_THAT(split_command_line(R"(a\\b)"), ElementsAre("a\\b"));
+    EXPECT_THAT(split_command_line(R"("say \"hi\"")"), ElementsAre("say \"hi\""));
+    EXPECT_THAT(split_command_line(R"(it\'s)"), ElementsAre("it's"));
+    EXPECT_THAT(split_command_line(R"(a\nb c\td)"), ElementsAre("a\nb", "c\td"));
+    EXPECT_THAT(split_command_line(R"(one\stoken)"), ElementsAre("one token"));
+    EXPECT_THAT(split_command_line(R"('\\' "\'")"), ElementsAre("\\", "'"));
+    EXPECT_THAT(split_command_line(R"(\"quoted\")"), ElementsAre("\"quoted\""));
+}
+
+TEST(SplitCommandLine, Errors) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"(echo "abc)", "unterminated double quote"},
+        {R"(echo 'abc)", "unterminated single quote"},
+        {R"(echo "a'b)", "unterminated double quote"},
+        {R"(echo abc\)", "ends with a backslash"},
+        {R"(echo "abc\)", "ends with a backslash"},
+        {R"(echo a\qb)", "unknown escape \\q"},
+        {R"(echo a\ b)", "unknown escape \\ "},
+    };
+    for (const auto& [text, why] : cases) {
+        try {
+            const auto words = split_command_line(text);
+            ADD_FAILURE() << text << " was split into " << testing::PrintToString(words);
+        } catch (const ParseError& e) {
+            EXPECT_THAT(e.what(), HasSubstr("\"" + text + "\"")) << text;
+            EXPECT_THAT(e.what(), HasSubstr(why)) << text;
+            EXPECT_THAT(e.what(), HasSubstr("expected")) << text;
+        }
+    }
+}
+
+TEST(Join, WithSeparator) {
+    EXPECT_EQ(join({}, ", "), "");
+    EXPECT_EQ(join({"a"}, ", "), "a");
+    EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
+    EXPECT_EQ(join({"", ""}, "-"), "-");
+    EXPECT_EQ(join({"x", "y"}, ""), "xy");
+}
+
+}  // namespace
+}  // namespace maint
