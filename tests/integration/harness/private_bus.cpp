@@ -1,0 +1,134 @@
+// See private_bus.hpp. The policy is the stock system.conf's, minus what needs a real system
+// (<user>, <fork>, the pidfile, syslog, the activation helper): the same recipe as the project's
+// sandbox script, carried here so the tests depend on nothing outside the tree.
+#include "harness/private_bus.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "harness/temp_dir.hpp"
+
+#ifndef MAINT_DBUS_DAEMON
+#error "MAINT_DBUS_DAEMON must name the dbus-daemon binary"
+#endif
+#ifndef MAINT_DBUS_POLICY_DIR
+#error "MAINT_DBUS_POLICY_DIR must name the project's dbus/ directory"
+#endif
+
+namespace maint::it {
+namespace {
+
+constexpr auto kStartTimeout = std::chrono::seconds(10);
+
+// Reads one line from `fd` within `timeout`; empty on timeout or EOF.
+std::string read_line(int fd, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string line;
+    while (line.find('\n') == std::string::npos) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            break;
+        pollfd p{fd, POLLIN, 0};
+        const int n = ::poll(&p, 1, static_cast<int>(left.count()));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        char buf[256];
+        const ssize_t r = ::read(fd, buf, sizeof buf);
+        if (r <= 0)
+            break;
+        line.append(buf, static_cast<std::size_t>(r));
+    }
+    if (auto nl = line.find('\n'); nl != std::string::npos)
+        line.resize(nl);
+    return line;
+}
+
+}  // namespace
+
+std::string private_bus_config(const std::filesystem::path& socket,
+                               const std::filesystem::path& policy_dir) {
+    return R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <keep_umask/>
+  <auth>EXTERNAL</auth>
+  <listen>unix:path=)" +
+           socket.string() + R"(</listen>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus" send_member="UpdateActivationEnvironment"/>
+  </policy>
+  <policy user="root">
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+  <includedir>/usr/share/dbus-1/system.d</includedir>
+  <includedir>/etc/dbus-1/system.d</includedir>
+  <includedir>)" +
+           policy_dir.string() + R"(</includedir>
+</busconfig>
+)";
+}
+
+PrivateBus::PrivateBus(const std::filesystem::path& dir)
+    : dir_(dir), socket_(dir / "system_bus_socket") {
+    const auto config = dir_ / "bus.conf";
+    write_file(config, private_bus_config(socket_, MAINT_DBUS_POLICY_DIR));
+
+    int address_pipe[2];
+    if (::pipe2(address_pipe, O_CLOEXEC) < 0) {
+        throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
+    }
+    SpawnOptions o;
+    o.argv = {MAINT_DBUS_DAEMON, "--config-file=" + config.string(), "--nofork", "--nopidfile",
+              "--print-address=3"};
+    o.env = environment_with({});
+    o.stderr_file = dir_ / "bus.log";
+    o.pass_fd = address_pipe[1];
+    o.child_fd = 3;
+    try {
+        process_ = Process(o);
+    } catch (...) {
+        ::close(address_pipe[0]);
+        ::close(address_pipe[1]);
+        throw;
+    }
+    ::close(address_pipe[1]);
+    address_ = read_line(address_pipe[0], kStartTimeout);
+    ::close(address_pipe[0]);
+    if (address_.empty() || !std::filesystem::exists(socket_)) {
+        process_.kill_now();
+        throw std::runtime_error("dbus-daemon did not start: " + read_file(dir_ / "bus.log"));
+    }
+    // dbus-daemon prints "unix:path=...,guid=..."; clients only need the path.
+    if (auto comma = address_.find(','); comma != std::string::npos)
+        address_.resize(comma);
+}
+
+PrivateBus::~PrivateBus() {
+    process_.terminate(std::chrono::seconds(2));
+}
+
+}  // namespace maint::it
