@@ -1,8 +1,10 @@
 // maintenanced: arguments, configuration, the objects, the name, READY=1, the loop.
 #include <systemd/sd-daemon.h>
 
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -27,6 +29,7 @@
 #include "system/journal.hpp"
 #include "system/not_supported.hpp"
 #include "system/polkit_authorizer.hpp"
+#include "system/systemd_scheduler.hpp"
 
 #ifndef MAINT_VERSION
 #define MAINT_VERSION "unknown"
@@ -102,6 +105,55 @@ class RealtimeClock final : public maint::Clock {
     maint::Usec now() const override { return maint::realtime_now(); }
 };
 
+// Scheduler=auto: systemd's timers when systemd is on the bus (and we may make units), else
+// in-process ones.
+std::unique_ptr<maint::Scheduler> make_scheduler(
+    maint::SchedulerKind kind, boost::asio::io_context& io, sdbus::IConnection& connection,
+    const maint::Clock& clock, maint::bus::BusPump& pump, maint::PlannerListener& listener) {
+    using namespace maint;
+    bool systemd = kind == SchedulerKind::Systemd;
+    if (kind == SchedulerKind::Auto)
+        systemd = geteuid() == 0 && SystemdScheduler::available(connection);
+    if (!systemd) {
+        journal::info("Scheduling with in-process timers");
+        return std::make_unique<InternalScheduler>(io);
+    }
+    auto scheduler = std::make_unique<SystemdScheduler>(
+        io, connection, clock,
+        SystemdScheduler::Settings{MAINT_BUSCTL, bus::kBusName, bus::kManagerPath},
+        [&pump] { pump.kick(); },
+        [&listener](WindowId id, const std::string& what) { listener.problem(id, what); });
+    scheduler->discover();
+    journal::info("Scheduling with systemd timers (maintenanced-window-*.timer)");
+    return scheduler;
+}
+
+// WATCHDOG=1 at half the interval systemd asks for (WatchdogSec=): the one periodic wake-up the
+// daemon has, and only under a service manager that wants it.
+class Watchdog {
+  public:
+    explicit Watchdog(boost::asio::io_context& io) : timer_(io) {
+        std::uint64_t usec = 0;
+        if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+            return;
+        interval_ = std::chrono::microseconds(usec / 2);
+        tick();
+    }
+
+  private:
+    void tick() {
+        sd_notify(0, "WATCHDOG=1");
+        timer_.expires_after(interval_);
+        timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec)
+                tick();
+        });
+    }
+
+    boost::asio::steady_timer timer_;
+    std::chrono::microseconds interval_{};
+};
+
 int run(const Options& options) {
     using namespace maint;
 
@@ -116,16 +168,18 @@ int run(const Options& options) {
     SqliteWindowStore store(config.state_directory);
     boost::asio::io_context io;
     RealtimeClock clock;
-    InternalScheduler scheduler(io);
+    auto connection = sdbus::createSystemBusConnection();
+    bus::BusPump pump(io, *connection);
+    journal::ListenerFanout listeners;
+    auto scheduler = make_scheduler(config.scheduler, io, *connection, clock, pump, listeners);
     ChecksNotSupported prechecks(config.checks);
     HostsNotSupported hosts;
     SessionsNotSupported sessions;
     LogNotifier notifier;
-    journal::ListenerFanout listeners;
     journal::LifecycleLog lifecycle_log;
     listeners.add(lifecycle_log);
 
-    Planner planner({store, scheduler, clock, prechecks, hosts, sessions, notifier},
+    Planner planner({store, *scheduler, clock, prechecks, hosts, sessions, notifier},
                     settings_from(config), listeners);
     planner.load();
 
@@ -147,8 +201,6 @@ int run(const Options& options) {
         journal::notice("Configuration reloaded");
     };
 
-    auto connection = sdbus::createSystemBusConnection();
-    bus::BusPump pump(io, *connection);
     PolkitAuthorizer authorizer(*connection, [&pump] { pump.kick(); });
     bus::ManagerObject manager(*connection, planner, authorizer, pump, reload);
     bus::WindowObjects windows(busaccess::raw_bus(*connection), planner, authorizer, pump);
@@ -180,6 +232,8 @@ int run(const Options& options) {
             io.stop();
         };
     signals.async_wait(on_signal);
+
+    Watchdog watchdog(io);
 
     const auto view = planner.manager_view();
     sd_notifyf(0, "READY=1\nSTATUS=%s", view.state.c_str());

@@ -12,6 +12,10 @@ packages=(
   libgtest-dev libgmock-dev googletest
   # a private system bus for the demo and the integration tests; busctl for people
   dbus-daemon dbus-bin systemd libdbus-1-dev
+  # real polkitd for the authorization tests (pkaction, pkcheck, pkttyagent come with it)
+  polkitd pkexec libpolkit-gobject-1-dev
+  # real systemd as PID 1 in a container for the systemd, logind and PAM tests
+  systemd-container systemd-sysv libpam-systemd libpam0g-dev
 )
 
 missing=()

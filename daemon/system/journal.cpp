@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/timestamp.hpp"
+#include "system/message_ids.hpp"
 
 namespace maint::journal {
 namespace {
@@ -58,35 +59,67 @@ void log(int priority, const std::string& message, const Fields& fields) {
 void LifecycleLog::window_added(const Window& w) {
     notice("Window " + wid(w.id) + " scheduled for " + format_timestamp(w.spec.start_usec) +
                " to " + format_timestamp(w.spec.end_usec) + ": " + w.spec.reason,
-           {{"WINDOW_ID", wid(w.id)}, {"OPERATOR_UID", std::to_string(w.created_by_uid)}});
+           {{"MESSAGE_ID", message_id::kScheduled},
+            {"WINDOW_ID", wid(w.id)},
+            {"OPERATOR_UID", std::to_string(w.created_by_uid)}});
 }
 
-void LifecycleLog::window_changed(const Window&, std::uint32_t) {}
+void LifecycleLog::window_changed(const Window& w, std::uint32_t fields) {
+    // Only a change of what was planned is an "update"; status, log and results have their own.
+    constexpr std::uint32_t kPlanned =
+        kFieldValid | kFieldStartUSec | kFieldEndUSec | kFieldReason | kFieldNotify |
+        kFieldComment | kFieldLoginMessage | kFieldShowLoginMessage | kFieldNotifyMessage |
+        kFieldNotifyLeadUSec | kFieldHosts | kFieldAutoComplete;
+    if ((fields & kFieldStatus) || !(fields & kPlanned))
+        return;
+    info("Window " + wid(w.id) + " updated: " + format_timestamp(w.spec.start_usec) + " to " +
+             format_timestamp(w.spec.end_usec),
+         {{"MESSAGE_ID", message_id::kUpdated}, {"WINDOW_ID", wid(w.id)}});
+}
 
 void LifecycleLog::window_upcoming(const Window& w) {
-    notice("Window " + wid(w.id) + " starts " + format_timestamp(w.spec.start_usec),
-           {{"WINDOW_ID", wid(w.id)}});
+    notice("Window " + wid(w.id) + " starts " + format_timestamp(w.spec.start_usec) + ": " +
+               w.spec.reason,
+           {{"MESSAGE_ID", message_id::kUpcoming}, {"WINDOW_ID", wid(w.id)}});
 }
 
 void LifecycleLog::window_started(const Window& w) {
     notice("Window " + wid(w.id) + " started; the system is under maintenance",
-           {{"WINDOW_ID", wid(w.id)}, {"OPERATOR_UID", std::to_string(w.started_by_uid)}});
+           {{"MESSAGE_ID", message_id::kStarted},
+            {"WINDOW_ID", wid(w.id)},
+            {"OPERATOR_UID", std::to_string(w.started_by_uid)}});
 }
 
 void LifecycleLog::window_finished(const Window& w) {
-    notice("Window " + wid(w.id) + " finished: " + std::string(to_string(w.status)),
-           {{"WINDOW_ID", wid(w.id)}, {"OPERATOR_UID", std::to_string(w.finished_by_uid)}});
+    const char* id = w.status == Status::Cancelled ? message_id::kCancelled
+                     : w.status == Status::Failed  ? message_id::kFailed
+                                                   : message_id::kCompleted;
+    const int priority = w.status == Status::Failed                ? 3
+                         : w.status == Status::CompletedWithErrors ? 4
+                                                                   : 5;
+    log(priority,
+        "Window " + wid(w.id) + " finished: " + std::string(to_string(w.status)) +
+            (w.completion_note.empty() ? "" : ": " + w.completion_note),
+        {{"MESSAGE_ID", id},
+         {"WINDOW_ID", wid(w.id)},
+         {"WINDOW_STATUS", std::string(to_string(w.status))},
+         {"OPERATOR_UID", std::to_string(w.finished_by_uid)}});
 }
 
 void LifecycleLog::manager_changed(const ManagerView&, const ManagerView&) {}
 
 void LifecycleLog::host_state_changed(const std::string& host, HostState state) {
-    notice("Host " + host + " is " + std::string(to_string(state)), {{"HOST", host}});
+    notice("Host " + host + " is " + std::string(to_string(state)),
+           {{"MESSAGE_ID", message_id::kHostFlipped},
+            {"HOST", host},
+            {"HOST_STATE", std::string(to_string(state))}});
 }
 
 void LifecycleLog::problem(WindowId id, const std::string& what) {
-    error(id ? "Window " + wid(id) + ": " + what : what,
-          id ? Fields{{"WINDOW_ID", wid(id)}} : Fields{});
+    Fields fields{{"MESSAGE_ID", message_id::kProblem}};
+    if (id)
+        fields.push_back({"WINDOW_ID", wid(id)});
+    error(id ? "Window " + wid(id) + ": " + what : what, fields);
 }
 
 #define FANOUT(call)           \

@@ -8,6 +8,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include "system/journal.hpp"
+#include "system/message_ids.hpp"
 
 namespace maint {
 namespace {
@@ -30,7 +31,8 @@ void log_denial(const Caller& caller, Action action, const std::string& method,
                 const std::string& why) {
     journal::warning("Denied " + method + " to UID " + std::to_string(caller.uid) + " (" +
                          std::string(action_id(action)) + "): " + why,
-                     {{"OPERATOR_UID", std::to_string(caller.uid)},
+                     {{"MESSAGE_ID", message_id::kAccessDenied},
+                      {"OPERATOR_UID", std::to_string(caller.uid)},
                       {"POLKIT_ACTION", std::string(action_id(action))},
                       {"DBUS_METHOD", method}});
 }
