@@ -25,6 +25,8 @@
 #include "core/planner.hpp"
 #include "sd_bus_access.hpp"
 #include "store/sqlite_store.hpp"
+#include "system/checks.hpp"
+#include "system/hosts.hpp"
 #include "system/internal_scheduler.hpp"
 #include "system/journal.hpp"
 #include "system/not_supported.hpp"
@@ -172,8 +174,8 @@ int run(const Options& options) {
     bus::BusPump pump(io, *connection);
     journal::ListenerFanout listeners;
     auto scheduler = make_scheduler(config.scheduler, io, *connection, clock, pump, listeners);
-    ChecksNotSupported prechecks(config.checks);
-    HostsNotSupported hosts;
+    SystemHosts hosts(io, config.hosts, config.max_parallel_hosts);
+    SystemChecks prechecks(io, *connection, hosts, config.checks, [&pump] { pump.kick(); });
     SessionsNotSupported sessions;
     LogNotifier notifier;
     journal::LifecycleLog lifecycle_log;
@@ -196,6 +198,7 @@ int run(const Options& options) {
             journal::warning("StateDirectory= and RuntimeDirectory= take effect at the next start");
         }
         prechecks.set_checks(next.checks);
+        hosts.set_hosts(next.hosts, next.max_parallel_hosts);
         planner.set_settings(settings_from(next));
         config = std::move(next);
         journal::notice("Configuration reloaded");

@@ -49,7 +49,20 @@ bus_pid=$!
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus.socket"
 for _ in $(seq 100); do [ -S "$work/bus.socket" ] && break; sleep 0.05; done
 
-printf '[Daemon]\nStateDirectory=%s/state\nRuntimeDirectory=%s/run\n' "$work" "$work" >"$work/maintenanced.conf"
+# Built-in defaults, except where the demo must not touch this machine: its state lives in the
+# temporary directory, and its one host is a stand-in whose "maintenance mode" is a file there
+# (the default host is this machine's maintenance.target).
+cat >"$work/maintenanced.conf" <<CONF
+[Daemon]
+StateDirectory=$work/state
+RuntimeDirectory=$work/run
+
+[Host demo-node]
+Backend=command
+EnterCommand=/bin/sh -c "touch $work/demo-node.maintenance; echo '%h: services drained'"
+LeaveCommand=/bin/rm -f $work/demo-node.maintenance
+StatusCommand=/usr/bin/test -e $work/demo-node.maintenance
+CONF
 "$top/build/daemon/maintenanced" --config "$work/maintenanced.conf" 2>"$work/daemon.log" &
 daemon_pid=$!
 
@@ -67,6 +80,7 @@ step schedule "+1h" "+3h" --reason "Kernel and firmware upgrade" --comment "Tick
 step list
 step dry-run
 step start 1
+step hosts
 step status
 step complete 1 --note "Upgraded to the new kernel; all services back."
 step show 1

@@ -115,9 +115,10 @@ void ManagerObject::DryRun(sdbus::Result<bool, std::vector<CheckRow>>&& result) 
 
 std::vector<WindowRow> ManagerObject::ListWindows() {
     std::vector<WindowRow> rows;
-    const auto list = planner_.list();
-    rows.reserve(list.size());
-    for (const auto& s : list) {
+    const auto& all = planner_.summaries();  // ascending; the contract wants newest first
+    rows.reserve(all.size());
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+        const WindowSummary& s = *it;
         rows.emplace_back(s.id, std::string(to_string(s.status)), s.start_usec, s.end_usec,
                           s.reason, sdbus::ObjectPath(window_path(s.id)));
     }

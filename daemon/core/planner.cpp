@@ -230,7 +230,9 @@ WindowId Planner::schedule(const WindowChanges& request, const Actor& by) {
 
 void Planner::update(WindowId id, const WindowChanges& changes, const Actor& by) {
     Window& w = live(id, "updated");
-    if (auto b = busy_.find(id); b != busy_.end()) {
+    // While a start runs its prechecks the plan must hold still; once in progress, the fields
+    // that may change (end, messages) are not the ones the start steps read.
+    if (auto b = busy_.find(id); b != busy_.end() && w.status == Status::Scheduled) {
         throw Error(Errc::InvalidState, "Window " + std::to_string(id) + " is busy (" + b->second +
                                             "); try again when it is done");
     }

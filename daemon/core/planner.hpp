@@ -135,6 +135,8 @@ class Planner {
     // Reads.
     ManagerView manager_view() const;
     std::vector<WindowSummary> list() const;  // newest first
+    // Every window, ascending id, without a copy (valid until the next mutating operation).
+    const std::vector<WindowSummary>& summaries() const { return summaries_; }
     bool exists(WindowId id) const;
     std::vector<WindowId> ids() const;  // ascending
     // The full window, loading finished ones from the store on demand into a small cache. The

@@ -256,14 +256,18 @@ TEST_F(Ctl, ListIsNewestFirstWithLocalTimesAndALegend) {
         << r.out;
 }
 
-TEST_F(Ctl, UnsupportedDaemonFeaturesAreRefusalsAndReloadWorks) {
-    // This daemon build answers NotSupported for hosts and sessions: the daemon refused (1).
-    expect_refused(ctl({"hosts"}), "hosts");
+TEST_F(Ctl, HostsAndRefusalsAndReloadWork) {
+    auto r = ctl({"host-maintenance", "testhost", "on"});
+    EXPECT_EQ(r.exit.code, 0) << r.describe();
+    r = ctl({"hosts"});
+    EXPECT_EQ(r.exit.code, 0) << r.describe();
+    EXPECT_TRUE(has_word(r.out, "testhost")) << r.describe();
+    EXPECT_TRUE(has_word(r.out, "maintenance")) << "the last known state\n" << r.describe();
+    expect_refused(ctl({"host-maintenance", "no-such-host", "on"}), "host-maintenance");
+    // This daemon build answers NotSupported for sessions: the daemon refused (1).
     expect_refused(ctl({"sessions"}), "sessions");
     expect_refused(ctl({"terminate-sessions"}), "terminate-sessions");
-    expect_refused(ctl({"host-maintenance", "testhost", "on"}), "host-maintenance");
-    expect_refused(ctl({"host-maintenance", "no-such-host", "on"}), "host-maintenance");
-    const auto r = ctl({"reload"});
+    r = ctl({"reload"});
     EXPECT_EQ(r.exit.code, 0) << r.describe();
     EXPECT_TRUE(daemon_->running());
 }

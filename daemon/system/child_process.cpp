@@ -1,0 +1,238 @@
+// See child_process.hpp.
+#include "system/child_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cerrno>
+#include <cstring>
+
+extern char** environ;
+
+namespace maint {
+namespace {
+
+int pidfd_open(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+std::string seconds(std::chrono::milliseconds ms) {
+    if (ms.count() % 1000 == 0)
+        return std::to_string(ms.count() / 1000) + "s";
+    return std::to_string(ms.count()) + "ms";
+}
+
+}  // namespace
+
+std::string ChildResult::describe() const {
+    if (!started)
+        return error;
+    if (timed_out)
+        return error.empty() ? "timed out" : error;
+    if (signal != 0)
+        return "killed by signal " + std::to_string(signal) + " (" + ::strsignal(signal) + ")";
+    return "exit status " + std::to_string(exit_status);
+}
+
+std::string ChildResult::first_line() const {
+    std::size_t pos = 0;
+    while (pos < output.size()) {
+        std::size_t end = output.find('\n', pos);
+        if (end == std::string::npos)
+            end = output.size();
+        std::string line = output.substr(pos, end - pos);
+        const auto first = line.find_first_not_of(" \t\r");
+        if (first != std::string::npos) {
+            const auto last = line.find_last_not_of(" \t\r");
+            return line.substr(first, last - first + 1);
+        }
+        pos = end + 1;
+    }
+    return {};
+}
+
+struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
+    Impl(boost::asio::io_context& io) : output(io), exited(io), timer(io) {}
+
+    void read_output() {
+        output.async_read_some(
+            boost::asio::buffer(buffer),
+            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                if (n > 0) {
+                    const std::size_t room = kMaxChildOutput - self->result.output.size();
+                    self->result.output.append(self->buffer.data(), std::min(n, room));
+                }
+                if (ec) {  // EOF: every writer (the child and its children) closed the pipe
+                    self->output_done = true;
+                    self->maybe_finish();
+                    return;
+                }
+                self->read_output();
+            });
+    }
+
+    void wait_exit() {
+        exited.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                          [self = shared_from_this()](const boost::system::error_code& ec) {
+                              if (ec)
+                                  return;
+                              self->reap();
+                          });
+    }
+
+    void reap() {
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+            pid = -1;
+            if (WIFEXITED(status))
+                result.exit_status = WEXITSTATUS(status);
+            else if (WIFSIGNALED(status))
+                result.signal = WTERMSIG(status);
+            exit_done = true;
+            timer.cancel();
+            // A grandchild that kept the pipe open must not keep us waiting: the output is
+            // whatever was written by the time the child exited, plus what is already queued.
+            if (!output_done) {
+                boost::system::error_code ignored;
+                std::array<char, 4096> rest{};
+                for (;;) {
+                    const ssize_t n = ::read(output.native_handle(), rest.data(), rest.size());
+                    if (n <= 0)
+                        break;
+                    const std::size_t room = kMaxChildOutput - result.output.size();
+                    result.output.append(rest.data(), std::min(static_cast<std::size_t>(n), room));
+                }
+                output.cancel(ignored);
+                output_done = true;
+            }
+            maybe_finish();
+        }
+    }
+
+    void arm_timeout(ChildOptions options) {
+        timer.expires_after(options.timeout);
+        timer.async_wait([self = shared_from_this(), options](const boost::system::error_code& ec) {
+            if (ec || self->pid < 0)
+                return;
+            self->result.timed_out = true;
+            self->result.error = "timed out after " + seconds(options.timeout);
+            ::kill(-self->pid, SIGTERM);  // its process group: helpers too
+            self->timer.expires_after(options.kill_after);
+            self->timer.async_wait([self](const boost::system::error_code& ec2) {
+                if (!ec2 && self->pid > 0)
+                    ::kill(-self->pid, SIGKILL);
+            });
+        });
+    }
+
+    void maybe_finish() {
+        if (!output_done || !exit_done || finished)
+            return;
+        finished = true;
+        boost::system::error_code ignored;
+        output.close(ignored);
+        exited.close(ignored);
+        auto cb = std::move(done);
+        cb(std::move(result));
+    }
+
+    pid_t pid = -1;
+    boost::asio::posix::stream_descriptor output;
+    boost::asio::posix::stream_descriptor exited;
+    boost::asio::steady_timer timer;
+    std::array<char, 4096> buffer{};
+    ChildResult result;
+    Done done;
+    bool output_done = false;
+    bool exit_done = false;
+    bool finished = false;
+};
+
+std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
+                                                std::vector<std::string> argv, ChildOptions options,
+                                                Done done) {
+    auto impl = std::make_shared<Impl>(io);
+    impl->done = std::move(done);
+    auto fail = [&](const std::string& why) {
+        impl->result.error = why;
+        boost::asio::post(io, [impl] {
+            auto cb = std::move(impl->done);
+            cb(std::move(impl->result));
+        });
+        return std::shared_ptr<ChildProcess>(new ChildProcess(impl));
+    };
+    if (argv.empty() || argv[0].empty())
+        return fail("no command given");
+
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) < 0)
+        return fail(std::string("could not make a pipe: ") + std::strerror(errno));
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDERR_FILENO);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    // The child starts with default signal handling and an empty mask, whatever ours are.
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETPGROUP);  // its own group: killed whole
+
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (auto& a : argv)
+        args.push_back(a.data());
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    const int r =
+        argv[0].find('/') != std::string::npos
+            ? ::posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ)
+            : ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    ::close(pipefd[1]);
+    if (r != 0) {
+        ::close(pipefd[0]);
+        return fail("could not run " + argv[0] + ": " + std::strerror(r));
+    }
+    const int pidfd = pidfd_open(pid);
+    if (pidfd < 0) {
+        const int e = errno;
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        ::close(pipefd[0]);
+        return fail(std::string("could not watch the child (pidfd_open): ") + std::strerror(e));
+    }
+    impl->pid = pid;
+    impl->result.started = true;
+    impl->output.assign(pipefd[0]);
+    impl->output.non_blocking(true);
+    impl->exited.assign(pidfd);
+    impl->read_output();
+    impl->wait_exit();
+    impl->arm_timeout(options);
+    return std::shared_ptr<ChildProcess>(new ChildProcess(impl));
+}
+
+ChildProcess::~ChildProcess() = default;
+
+void ChildProcess::terminate() {
+    if (impl_ && impl_->pid > 0)
+        ::kill(impl_->pid, SIGTERM);
+}
+
+}  // namespace maint

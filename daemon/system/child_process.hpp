@@ -1,0 +1,61 @@
+// Runs a program as a child process on the daemon's one event loop: no thread per child, no
+// shell. The child gets /dev/null as standard input and one pipe for standard output and error
+// together; its exit is seen through a pidfd, so a thousand children cost a thousand
+// descriptors and no polling. A child that outlives its timeout gets SIGTERM, then SIGKILL.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace maint {
+
+struct ChildResult {
+    bool started = false;  // false: could not run it at all (see `error`)
+    bool timed_out = false;
+    int exit_status = -1;  // when it exited
+    int signal = 0;        // when a signal ended it
+    std::string output;    // standard output and error, at most kMaxChildOutput bytes
+    std::string error;     // why it did not start
+
+    bool ok() const { return started && !timed_out && signal == 0 && exit_status == 0; }
+    // "exit status 3", "killed by signal 9 (Killed)", "timed out after 30s", "could not run
+    // /bin/x: No such file or directory".
+    std::string describe() const;
+    // The first non-empty line of the output, trimmed: a check's or host's message.
+    std::string first_line() const;
+};
+
+inline constexpr std::size_t kMaxChildOutput = 64 * 1024;
+
+struct ChildOptions {
+    std::chrono::milliseconds timeout{30'000};
+    std::chrono::milliseconds kill_after{5'000};  // SIGTERM, then SIGKILL this much later
+};
+
+// Starts `argv` (argv[0] is an absolute path, or a name searched in PATH); `done` runs once on
+// the loop when it has exited and its output is read, or at once (posted) when it cannot start.
+// Dropping the returned handle does not stop the child; the handle can kill it early.
+class ChildProcess {
+  public:
+    using Done = std::function<void(ChildResult)>;
+    static std::shared_ptr<ChildProcess> run(boost::asio::io_context& io,
+                                             std::vector<std::string> argv, ChildOptions options,
+                                             Done done);
+    ~ChildProcess();
+    void terminate();
+
+    struct Impl;
+
+  private:
+    explicit ChildProcess(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace maint

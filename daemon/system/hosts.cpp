@@ -1,0 +1,220 @@
+// See hosts.hpp.
+#include "system/hosts.hpp"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+namespace maint {
+namespace {
+
+constexpr const char* kMaintenanceTarget = "maintenance.target";
+
+std::string with_output(const std::string& text, const ChildResult& r) {
+    const std::string line = r.first_line();
+    return line.empty() ? text : text + ": " + line;
+}
+
+}  // namespace
+
+std::vector<std::string> expand_host_command(const std::vector<std::string>& command,
+                                             const std::string& host, WindowId window) {
+    std::vector<std::string> out;
+    out.reserve(command.size());
+    for (const auto& word : command) {
+        std::string w;
+        for (std::size_t i = 0; i < word.size(); ++i) {
+            if (word[i] != '%' || i + 1 == word.size()) {
+                w += word[i];
+                continue;
+            }
+            const char c = word[++i];
+            if (c == 'h')
+                w += host;
+            else if (c == 'w')
+                w += std::to_string(window);
+            else if (c == '%')
+                w += '%';
+            else
+                w += std::string("%") + c;  // refused at load; kept verbatim if it got here
+        }
+        out.push_back(std::move(w));
+    }
+    return out;
+}
+
+HostState host_state_from_status(const ChildResult& r) {
+    if (!r.started || r.timed_out || r.signal != 0)
+        return HostState::Unknown;
+    if (r.exit_status == 0)
+        return HostState::Maintenance;
+    if (r.exit_status >= 1 && r.exit_status <= 3)
+        return HostState::Normal;
+    return HostState::Unknown;
+}
+
+SystemHosts::SystemHosts(boost::asio::io_context& io, std::vector<HostConfig> hosts,
+                         unsigned max_parallel)
+    : io_(io), hosts_(std::move(hosts)), max_parallel_(std::max(1u, max_parallel)) {}
+
+SystemHosts::~SystemHosts() {
+    *alive_ = false;
+}
+
+void SystemHosts::set_hosts(std::vector<HostConfig> hosts, unsigned max_parallel) {
+    hosts_ = std::move(hosts);
+    max_parallel_ = std::max(1u, max_parallel);
+    start_jobs();
+}
+
+const HostConfig* SystemHosts::find(const std::string& name) const {
+    for (const auto& h : hosts_) {
+        if (h.name == name)
+            return &h;
+    }
+    return nullptr;
+}
+
+std::vector<std::string> SystemHosts::command_for(const HostConfig& h, bool enter) const {
+    if (h.backend == HostBackend::Local)
+        return {"systemctl", enter ? "start" : "stop", kMaintenanceTarget};
+    return enter ? h.enter_command : h.leave_command;
+}
+
+std::vector<std::string> SystemHosts::status_for(const HostConfig& h) const {
+    if (h.backend == HostBackend::Local)
+        return {"systemctl", "is-active", "--quiet", kMaintenanceTarget};
+    return h.status_command;
+}
+
+void SystemHosts::run(const HostConfig& h, std::vector<std::string> argv, WindowId window,
+                      ChildProcess::Done done) {
+    const auto timeout = std::chrono::milliseconds(std::max<Usec>(h.timeout_usec / 1000, 1));
+    ChildProcess::run(io_, expand_host_command(argv, h.name, window), {.timeout = timeout},
+                      std::move(done));
+}
+
+void SystemHosts::enqueue(Job job) {
+    queue_.push_back(std::move(job));
+    start_jobs();
+}
+
+void SystemHosts::start_jobs() {
+    while (running_ < max_parallel_ && !queue_.empty()) {
+        Job job = std::move(queue_.front());
+        queue_.pop_front();
+        ++running_;
+        job([this, alive = alive_] {
+            if (!*alive)
+                return;
+            --running_;
+            start_jobs();
+        });
+    }
+}
+
+void SystemHosts::list(std::function<void(Outcome<std::vector<HostReport>>)> done) {
+    struct Round {
+        std::vector<HostReport> reports;
+        std::size_t pending = 0;
+        std::function<void(Outcome<std::vector<HostReport>>)> done;
+    };
+    auto round = std::make_shared<Round>();
+    round->done = std::move(done);
+    for (const auto& h : hosts_)
+        round->reports.push_back({h.name, HostState::Unknown, "", false});
+    round->pending = hosts_.size();
+    if (hosts_.empty()) {
+        round->done(Outcome<std::vector<HostReport>>::ok({}));
+        return;
+    }
+    for (std::size_t i = 0; i < hosts_.size(); ++i) {
+        const HostConfig h = hosts_[i];
+        auto finish = [round, i](HostState state, std::string message, bool probed) {
+            auto& r = round->reports[i];
+            r.state = state;
+            r.message = std::move(message);
+            r.probed = probed;
+            if (--round->pending == 0)
+                round->done(Outcome<std::vector<HostReport>>::ok(std::move(round->reports)));
+        };
+        const auto status = status_for(h);
+        if (status.empty()) {
+            finish(HostState::Unknown, "", false);  // no StatusCommand: the last known state
+            continue;
+        }
+        enqueue([this, h, status, finish](std::function<void()> release) {
+            run(h, status, 0, [finish, release](ChildResult r) {
+                const HostState state = host_state_from_status(r);
+                std::string message = r.first_line();
+                if (state == HostState::Unknown)
+                    message = with_output("status unknown (" + r.describe() + ")", r);
+                release();
+                finish(state, message, true);
+            });
+        });
+    }
+}
+
+void SystemHosts::flip(const std::vector<std::string>& hosts, bool enter, WindowId window,
+                       std::function<void(const HostFlip&)> each, std::function<void()> done) {
+    for (const auto& name : hosts) {
+        if (!find(name))
+            throw Error(Errc::NoSuchHost, "There is no host '" + name + "' in the configuration");
+    }
+    auto pending = std::make_shared<std::size_t>(hosts.size());
+    auto finish_one = [each, done, pending](const HostFlip& flip) {
+        each(flip);
+        if (--*pending == 0)
+            done();
+    };
+    if (hosts.empty()) {
+        boost::asio::post(io_, done);
+        return;
+    }
+    const HostState wanted = enter ? HostState::Maintenance : HostState::Normal;
+    const std::string verb = enter ? "enter" : "leave";
+    for (const auto& name : hosts) {
+        const HostConfig h = *find(name);
+        enqueue([this, h, enter, window, wanted, verb, finish_one](std::function<void()> release) {
+            auto act = [this, h, enter, window, wanted, verb, finish_one, release] {
+                run(h, command_for(h, enter), window,
+                    [h, wanted, verb, finish_one, release](ChildResult r) {
+                        HostFlip flip{h.name, r.ok(), false, HostState::Unknown, ""};
+                        if (r.ok()) {
+                            flip.state = wanted;
+                            flip.message = with_output(
+                                h.name + (wanted == HostState::Maintenance ? " entered maintenance"
+                                                                           : " left maintenance"),
+                                r);
+                        } else {
+                            flip.message = with_output(h.name + " could not " + verb +
+                                                           " maintenance (" + r.describe() + ")",
+                                                       r);
+                        }
+                        release();
+                        finish_one(flip);
+                    });
+            };
+            const auto status = status_for(h);
+            if (status.empty()) {
+                act();
+                return;
+            }
+            run(h, status, window, [h, wanted, act, finish_one, release](ChildResult r) {
+                if (host_state_from_status(r) == wanted) {
+                    release();
+                    finish_one({h.name, true, true, wanted,
+                                h.name + " was already " +
+                                    (wanted == HostState::Maintenance ? "in maintenance"
+                                                                      : "out of maintenance") +
+                                    ": nothing done"});
+                    return;
+                }
+                act();
+            });
+        });
+    }
+}
+
+}  // namespace maint

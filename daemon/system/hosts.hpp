@@ -1,0 +1,58 @@
+// The hosts a window flips into maintenance, through their configured backends:
+//   command  EnterCommand / LeaveCommand / StatusCommand, with %h (host), %w (window id), %%
+//   local    this machine's maintenance.target, started and stopped with systemctl
+// Every command is a child process on the event loop (never a shell, never a thread), with the
+// host's timeout, and at most MaxParallelHosts of them run at once across all operations.
+// A host already in the wanted state (by its status) is reported as such and not flipped again.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/ports.hpp"
+#include "system/child_process.hpp"
+
+namespace maint {
+
+// "%h" → host, "%w" → window id, "%%" → "%", in every word.
+std::vector<std::string> expand_host_command(const std::vector<std::string>& command,
+                                             const std::string& host, WindowId window);
+// StatusCommand's exit status: 0 in maintenance, 1..3 normal, anything else unknown.
+HostState host_state_from_status(const ChildResult& r);
+
+class SystemHosts final : public HostFleet {
+  public:
+    SystemHosts(boost::asio::io_context& io, std::vector<HostConfig> hosts, unsigned max_parallel);
+    ~SystemHosts() override;
+    void set_hosts(std::vector<HostConfig> hosts, unsigned max_parallel);
+
+    void list(std::function<void(Outcome<std::vector<HostReport>>)> done) override;
+    void flip(const std::vector<std::string>& hosts, bool enter, WindowId window,
+              std::function<void(const HostFlip&)> each, std::function<void()> done) override;
+
+  private:
+    // A unit of work that holds one of the MaxParallelHosts slots until it calls `release`.
+    using Job = std::function<void(std::function<void()> release)>;
+    void enqueue(Job job);
+    void start_jobs();
+    const HostConfig* find(const std::string& name) const;
+    // The host's commands, with the local backend's systemctl lines filled in.
+    std::vector<std::string> command_for(const HostConfig& h, bool enter) const;
+    std::vector<std::string> status_for(const HostConfig& h) const;
+    void run(const HostConfig& h, std::vector<std::string> argv, WindowId window,
+             ChildProcess::Done done);
+
+    boost::asio::io_context& io_;
+    std::vector<HostConfig> hosts_;
+    unsigned max_parallel_;
+    unsigned running_ = 0;
+    std::deque<Job> queue_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace maint

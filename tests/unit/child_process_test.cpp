@@ -1,0 +1,114 @@
+// ChildProcess on a real io_context with real programs: exit statuses, signals, output captured
+// (and capped), timeouts that end the whole process group, a program that cannot start, closed
+// standard input, and a grandchild that keeps the pipe open not holding up the result.
+#include "system/child_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <optional>
+
+namespace maint {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ChildProcessTest : public ::testing::Test {
+  protected:
+    ChildResult run(std::vector<std::string> argv, ChildOptions options = {}) {
+        std::optional<ChildResult> result;
+        ChildProcess::run(io_, std::move(argv), options,
+                          [&](ChildResult r) { result = std::move(r); });
+        io_.run_for(20s);
+        io_.restart();
+        EXPECT_TRUE(result) << "never finished";
+        return result.value_or(ChildResult{});
+    }
+    boost::asio::io_context io_;
+};
+
+TEST_F(ChildProcessTest, CapturesOutputAndErrorAndTheExitStatus) {
+    const auto r = run({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"});
+    EXPECT_TRUE(r.started);
+    EXPECT_EQ(r.exit_status, 3);
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.output, "out\nerr\n");
+    EXPECT_EQ(r.first_line(), "out");
+    EXPECT_EQ(r.describe(), "exit status 3");
+}
+
+TEST_F(ChildProcessTest, SuccessIsExitStatusZero) {
+    const auto r = run({"true"});  // searched in PATH
+    EXPECT_TRUE(r.ok()) << r.describe();
+    EXPECT_EQ(r.output, "");
+    EXPECT_EQ(r.first_line(), "");
+}
+
+TEST_F(ChildProcessTest, FirstLineSkipsBlankLinesAndTrims) {
+    const auto r = run({"/bin/printf", "\n  \n  replication lag 3s  \nmore\n"});
+    EXPECT_EQ(r.first_line(), "replication lag 3s");
+}
+
+TEST_F(ChildProcessTest, AProgramThatDoesNotExistSaysSo) {
+    const auto r = run({"/nonexistent/check", "x"});
+    EXPECT_FALSE(r.started);
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.describe(), "could not run /nonexistent/check: No such file or directory");
+}
+
+TEST_F(ChildProcessTest, StandardInputIsClosed) {
+    const auto r = run({"/bin/sh", "-c", "cat; echo done"});
+    EXPECT_TRUE(r.ok()) << r.describe();
+    EXPECT_EQ(r.output, "done\n");
+}
+
+TEST_F(ChildProcessTest, ATimeoutEndsTheWholeProcessGroup) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = run({"/bin/sh", "-c", "sleep 30 & sleep 30; echo never"},
+                       {.timeout = 200ms, .kill_after = 1s});
+    EXPECT_TRUE(r.timed_out);
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.signal, SIGTERM);
+    EXPECT_EQ(r.describe(), "timed out after 200ms");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+TEST_F(ChildProcessTest, SigkillFollowsWhenSigtermIsIgnored) {
+    const auto r =
+        run({"/bin/sh", "-c", "trap '' TERM; sleep 30"}, {.timeout = 100ms, .kill_after = 200ms});
+    EXPECT_TRUE(r.timed_out);
+    EXPECT_EQ(r.signal, SIGKILL);
+}
+
+TEST_F(ChildProcessTest, OutputIsCapped) {
+    const auto r = run({"/bin/sh", "-c", "head -c 200000 /dev/zero | tr '\\\\0' x"});
+    EXPECT_TRUE(r.ok()) << r.describe();
+    EXPECT_EQ(r.output.size(), kMaxChildOutput);
+}
+
+TEST_F(ChildProcessTest, AGrandchildHoldingThePipeDoesNotDelayTheResult) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = run({"/bin/sh", "-c", "echo hi; (sleep 5 &) ; exit 0"});
+    EXPECT_TRUE(r.ok()) << r.describe();
+    EXPECT_EQ(r.first_line(), "hi");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+}
+
+TEST_F(ChildProcessTest, ManyChildrenRunAtOnceOnOneThread) {
+    int finished = 0;
+    for (int i = 0; i < 50; ++i) {
+        ChildProcess::run(io_, {"/bin/sh", "-c", "sleep 0.2; echo " + std::to_string(i)}, {},
+                          [&finished](ChildResult r) {
+                              EXPECT_TRUE(r.ok()) << r.describe();
+                              ++finished;
+                          });
+    }
+    const auto start = std::chrono::steady_clock::now();
+    io_.run_for(20s);
+    EXPECT_EQ(finished, 50);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "they ran one after another";
+}
+
+}  // namespace
+}  // namespace maint
