@@ -29,6 +29,8 @@
 #include "system/hosts.hpp"
 #include "system/internal_scheduler.hpp"
 #include "system/journal.hpp"
+#include "system/logind_sessions.hpp"
+#include "system/runtime_state.hpp"
 #include "system/not_supported.hpp"
 #include "system/polkit_authorizer.hpp"
 #include "system/systemd_scheduler.hpp"
@@ -176,7 +178,8 @@ int run(const Options& options) {
     auto scheduler = make_scheduler(config.scheduler, io, *connection, clock, pump, listeners);
     SystemHosts hosts(io, config.hosts, config.max_parallel_hosts);
     SystemChecks prechecks(io, *connection, hosts, config.checks, [&pump] { pump.kick(); });
-    SessionsNotSupported sessions;
+    AdminGroups admins(config.admin_groups);
+    LogindSessions sessions(*connection, admins, [&pump] { pump.kick(); });
     LogNotifier notifier;
     journal::LifecycleLog lifecycle_log;
     listeners.add(lifecycle_log);
@@ -184,6 +187,8 @@ int run(const Options& options) {
     Planner planner({store, *scheduler, clock, prechecks, hosts, sessions, notifier},
                     settings_from(config), listeners);
     planner.load();
+    RuntimeState runtime(config.runtime_directory, admins, &sessions, planner);
+    listeners.add(runtime);
 
     auto reload = [&] {
         Config next;
@@ -200,6 +205,8 @@ int run(const Options& options) {
         prechecks.set_checks(next.checks);
         hosts.set_hosts(next.hosts, next.max_parallel_hosts);
         planner.set_settings(settings_from(next));
+        admins.set(next.admin_groups);
+        runtime.sync();  // the state file names the admin groups
         config = std::move(next);
         journal::notice("Configuration reloaded");
     };
@@ -211,6 +218,7 @@ int run(const Options& options) {
     listeners.add(announcer);
 
     planner.resume();
+    runtime.sync();  // a window in progress before a restart keeps its logins closed
     connection->requestName(bus::kBusName);
     pump.start();
 

@@ -561,6 +561,16 @@ void Planner::terminate_sessions(bool include_admins, const Actor& by,
                               });
 }
 
+void Planner::note(WindowId id, LogLevel level, std::string message, bool error) {
+    if (!live_.count(id))
+        return;
+    commit_or_report(id, [&](Window& x) {
+        add_log(x, level, std::move(message));
+        if (error)
+            x.had_errors = true;
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Timers
 

@@ -132,6 +132,11 @@ class Planner {
     void terminate_sessions(bool include_admins, const Actor& by,
                             std::function<void(Outcome<std::vector<std::string>>)> done);
 
+    // A line for a live window's log from outside its own steps (a session the login guard
+    // ended, a state file that could not be written); `error` counts toward
+    // completed-with-errors. Store failures go to the listener's problem().
+    void note(WindowId id, LogLevel level, std::string message, bool error = false);
+
     // Reads.
     ManagerView manager_view() const;
     std::vector<WindowSummary> list() const;  // newest first

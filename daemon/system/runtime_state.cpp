@@ -1,0 +1,134 @@
+// See runtime_state.hpp.
+#include "system/runtime_state.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "common/text.hpp"
+#include "system/journal.hpp"
+
+namespace maint {
+namespace {
+
+std::string escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            continue;
+        else
+            out += c;
+    }
+    return out;
+}
+
+// Writes `text` to `path` so that a reader sees the old file or the new one, never half.
+void replace_file(const std::filesystem::path& path, const std::string& text) {
+    std::filesystem::create_directories(path.parent_path());
+    const std::filesystem::path tmp = path.string() + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        throw std::system_error(errno, std::generic_category(), "open " + tmp.string());
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0) {
+            const int e = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            throw std::system_error(e, std::generic_category(), "write " + tmp.string());
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    ::fchmod(fd, 0644);  // whatever the umask: every login process reads it
+    ::close(fd);
+    if (::rename(tmp.c_str(), path.c_str()) < 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        throw std::system_error(e, std::generic_category(), "rename to " + path.string());
+    }
+}
+
+}  // namespace
+
+std::string active_state_text(const Window& w, const std::vector<std::string>& admin_groups) {
+    return "# maintenanced: a maintenance window is in progress (read by pam_maintenance.so)\n"
+           "WINDOW_ID=" +
+           std::to_string(w.id) + "\nEND_USEC=" + std::to_string(w.spec.end_usec) +
+           "\nADMIN_GROUPS=" + join(admin_groups, " ") +
+           "\nSHOW_LOGIN_MESSAGE=" + (w.spec.show_login_message ? "yes" : "no") +
+           "\nLOGIN_MESSAGE=" + escape(w.spec.login_message) + "\n";
+}
+
+RuntimeState::RuntimeState(std::filesystem::path runtime_directory, const AdminGroups& admins,
+                           LogindSessions* sessions, Planner& planner)
+    : dir_(std::move(runtime_directory)), admins_(admins), sessions_(sessions), planner_(planner) {}
+
+void RuntimeState::sync() {
+    const ManagerView view = planner_.manager_view();
+    if (view.active != 0) {
+        if (const Window* w = planner_.find(view.active)) {
+            activate(*w);
+            return;
+        }
+    }
+    deactivate();
+}
+
+void RuntimeState::window_changed(const Window& w, std::uint32_t fields) {
+    constexpr std::uint32_t kRead = kFieldLoginMessage | kFieldShowLoginMessage | kFieldEndUSec;
+    if (w.status == Status::InProgress && (fields & kRead))
+        activate(w);
+}
+
+void RuntimeState::window_started(const Window& w) { activate(w); }
+
+void RuntimeState::window_finished(const Window& w) {
+    if (active_ == w.id)
+        deactivate();
+}
+
+void RuntimeState::activate(const Window& w) {
+    try {
+        replace_file(state_file(), active_state_text(w, admins_.groups()));
+    } catch (const std::exception& e) {
+        planner_.note(w.id, LogLevel::Error,
+                      std::string("Could not write the login state file, so logins are not "
+                                  "restricted: ") +
+                          e.what(),
+                      true);
+    }
+    if (!active_ && sessions_) {
+        const WindowId id = w.id;
+        sessions_->guard(true, [this, id](const SessionEnd& end) {
+            planner_.note(id, end.ok ? LogLevel::Info : LogLevel::Error,
+                          "Session " + end.id + " of " + end.user + " (UID " +
+                              std::to_string(end.uid) + ") began during the window and " +
+                              (end.ok ? "was ended." : "could not be ended: " + end.message),
+                          !end.ok);
+        });
+    }
+    active_ = w.id;
+}
+
+void RuntimeState::deactivate() {
+    std::error_code ec;
+    std::filesystem::remove(state_file(), ec);
+    if (ec) {
+        journal::error("Could not remove " + state_file().string() + ": " + ec.message() +
+                       "; non-admin logins stay refused until it is removed");
+    }
+    if (sessions_)
+        sessions_->guard(false);
+    active_.reset();
+}
+
+}  // namespace maint
