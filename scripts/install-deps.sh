@@ -14,8 +14,13 @@ packages=(
   dbus-daemon dbus-bin systemd libdbus-1-dev
   # real polkitd for the authorization tests (pkaction, pkcheck, pkttyagent come with it)
   polkitd pkexec libpolkit-gobject-1-dev
-  # real systemd as PID 1 in a container for the systemd, logind and PAM tests
-  systemd-container systemd-sysv libpam-systemd libpam0g-dev
+  # real systemd as PID 1 in a container for the systemd, logind and PAM tests (pamtester runs a
+  # PAM service's account phase there)
+  systemd-container systemd-sysv libpam-systemd libpam0g-dev pamtester
+  # the PAM module's tests run pam_unix, pam_permit and pam_deny; its man page is built with scdoc
+  libpam-modules libpam-runtime passwd scdoc
+  # a real local MTA (sendmail -t -oi, delivery to /var/mail) for the email notice tests
+  exim4-daemon-light
 )
 
 missing=()
