@@ -179,7 +179,7 @@ int run(const Options& options) {
     SystemHosts hosts(io, config.hosts, config.max_parallel_hosts);
     SystemChecks prechecks(io, *connection, hosts, config.checks, [&pump] { pump.kick(); });
     AdminGroups admins(config.admin_groups);
-    LogindSessions sessions(*connection, admins, [&pump] { pump.kick(); });
+    LogindSessions sessions(io, *connection, admins, [&pump] { pump.kick(); });
     LogNotifier notifier;
     journal::LifecycleLog lifecycle_log;
     listeners.add(lifecycle_log);

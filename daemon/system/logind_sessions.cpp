@@ -1,6 +1,8 @@
 // See logind_sessions.hpp.
 #include "system/logind_sessions.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <map>
 
 namespace maint {
@@ -22,8 +24,8 @@ Error login1_error(const sdbus::Error& e, const std::string& doing) {
                      "sessions cannot be " +
                          doing);
     }
-    return Error(Errc::Failed, "logind could not " + doing + ": " + e.getName() + ": " +
-                                   e.getMessage());
+    return Error(Errc::Failed,
+                 "logind could not " + doing + ": " + e.getName() + ": " + e.getMessage());
 }
 
 std::string variant_string(const std::map<std::string, sdbus::Variant>& props,
@@ -36,9 +38,10 @@ std::string variant_string(const std::map<std::string, sdbus::Variant>& props,
 
 }  // namespace
 
-LogindSessions::LogindSessions(sdbus::IConnection& connection, const AdminGroups& admins,
-                               std::function<void()> sent)
-    : connection_(connection),
+LogindSessions::LogindSessions(boost::asio::io_context& io, sdbus::IConnection& connection,
+                               const AdminGroups& admins, std::function<void()> sent)
+    : io_(io),
+      connection_(connection),
       admins_(admins),
       sent_(std::move(sent)),
       login1_(sdbus::createProxy(connection, kLogin1, kLogin1Path)) {
@@ -50,7 +53,9 @@ LogindSessions::LogindSessions(sdbus::IConnection& connection, const AdminGroups
     login1_->finishRegistration();
 }
 
-LogindSessions::~LogindSessions() { *alive_ = false; }
+LogindSessions::~LogindSessions() {
+    *alive_ = false;
+}
 
 void LogindSessions::list(std::function<void(Outcome<std::vector<SessionInfo>>)> done) {
     login1_->callMethodAsync("ListSessions")
@@ -73,8 +78,8 @@ void LogindSessions::list(std::function<void(Outcome<std::vector<SessionInfo>>)>
             auto round = std::make_shared<Round>();
             round->done = done;
             for (const auto& r : rows) {
-                round->sessions.push_back({r.get<0>(), r.get<1>(), r.get<2>(),
-                                           admins_.is_admin(r.get<1>()), r.get<3>()});
+                round->sessions.push_back(
+                    {r.get<0>(), r.get<1>(), r.get<2>(), admins_.is_admin(r.get<1>()), r.get<3>()});
             }
             round->pending = rows.size();
             if (rows.empty()) {
@@ -87,24 +92,23 @@ void LogindSessions::list(std::function<void(Outcome<std::vector<SessionInfo>>)>
                 raw->callMethodAsync("GetAll")
                     .onInterface("org.freedesktop.DBus.Properties")
                     .withArguments(std::string(kSessionInterface))
-                    .uponReplyInvoke([round, i, keep = std::shared_ptr<sdbus::IProxy>(
-                                                    std::move(session))](
-                                         const sdbus::Error* e,
-                                         std::map<std::string, sdbus::Variant> props) {
-                        if (!e) {
-                            auto& s = round->sessions[i];
-                            const std::string tty = variant_string(props, "TTY");
-                            const std::string remote = variant_string(props, "RemoteHost");
-                            if (!tty.empty())
-                                s.where = tty;
-                            if (!remote.empty())
-                                s.where += (s.where.empty() ? "" : " from ") + remote;
-                        }
-                        if (--round->pending == 0) {
-                            round->done(
-                                Outcome<std::vector<SessionInfo>>::ok(std::move(round->sessions)));
-                        }
-                    });
+                    .uponReplyInvoke(
+                        [round, i, keep = std::shared_ptr<sdbus::IProxy>(std::move(session))](
+                            const sdbus::Error* e, std::map<std::string, sdbus::Variant> props) {
+                            if (!e) {
+                                auto& s = round->sessions[i];
+                                const std::string tty = variant_string(props, "TTY");
+                                const std::string remote = variant_string(props, "RemoteHost");
+                                if (!tty.empty())
+                                    s.where = tty;
+                                if (!remote.empty())
+                                    s.where += (s.where.empty() ? "" : " from ") + remote;
+                            }
+                            if (--round->pending == 0) {
+                                round->done(Outcome<std::vector<SessionInfo>>::ok(
+                                    std::move(round->sessions)));
+                            }
+                        });
             }
             kick();
         });
@@ -120,8 +124,8 @@ void LogindSessions::terminate(bool include_admins, std::uint32_t except_pid,
     login1_->callMethodAsync("GetSessionByPID")
         .onInterface(kManagerInterface)
         .withArguments(except_pid)
-        .uponReplyInvoke([this, alive = alive_, include_admins, done](
-                             const sdbus::Error* error, sdbus::ObjectPath path) {
+        .uponReplyInvoke([this, alive = alive_, include_admins, done](const sdbus::Error* error,
+                                                                      sdbus::ObjectPath path) {
             if (!*alive)
                 return;
             // A caller outside any session (a script run by cron, say) spares none.
@@ -150,12 +154,14 @@ void LogindSessions::terminate_except(bool include_admins, const std::string& sp
             auto round = std::make_shared<Round>();
             round->done = done;
             std::vector<SessionEnd> targets;
+            std::vector<sdbus::ObjectPath> paths;
             for (const auto& r : rows) {
                 if (!spared.empty() && std::string(r.get<4>()) == spared)
                     continue;
                 if (!include_admins && admins_.is_admin(r.get<1>()))
                     continue;
                 targets.push_back({r.get<0>(), r.get<1>(), r.get<2>(), false, ""});
+                paths.push_back(r.get<4>());
             }
             round->ends.resize(targets.size());
             round->pending = targets.size();
@@ -164,7 +170,7 @@ void LogindSessions::terminate_except(bool include_admins, const std::string& sp
                 return;
             }
             for (std::size_t i = 0; i < targets.size(); ++i) {
-                end_session(targets[i], [round, i](SessionEnd end) {
+                end_session(targets[i], paths[i], [round, i](SessionEnd end) {
                     round->ends[i] = std::move(end);
                     if (--round->pending == 0)
                         round->done(Outcome<std::vector<SessionEnd>>::ok(std::move(round->ends)));
@@ -174,7 +180,39 @@ void LogindSessions::terminate_except(bool include_admins, const std::string& sp
     kick();
 }
 
-void LogindSessions::end_session(const SessionEnd& who, std::function<void(SessionEnd)> done) {
+void LogindSessions::when_settled(const sdbus::ObjectPath& path, std::function<void()> then,
+                                  int attempt) {
+    constexpr int kAttempts = 100;  // 10 s: a user's first session waits for user@.service
+    auto session = std::shared_ptr<sdbus::IProxy>(sdbus::createProxy(connection_, kLogin1, path));
+    session->callMethodAsync("Get")
+        .onInterface("org.freedesktop.DBus.Properties")
+        .withArguments(std::string(kSessionInterface), std::string("State"))
+        .uponReplyInvoke([this, alive = alive_, path, then, attempt, session](
+                             const sdbus::Error* error, sdbus::Variant state) {
+            if (!*alive)
+                return;
+            if (error || attempt >= kAttempts || state.peekValueType() != "s" ||
+                state.get<std::string>() != "opening") {
+                then();
+                return;
+            }
+            auto timer =
+                std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(100));
+            timer->async_wait(
+                [this, alive, timer, path, then, attempt](const boost::system::error_code& ec) {
+                    if (!ec && *alive)
+                        when_settled(path, then, attempt + 1);
+                });
+        });
+    kick();
+}
+
+void LogindSessions::end_session(const SessionEnd& who, const sdbus::ObjectPath& path,
+                                 std::function<void(SessionEnd)> done) {
+    when_settled(path, [this, who, done] { terminate_now(who, done); });
+}
+
+void LogindSessions::terminate_now(const SessionEnd& who, std::function<void(SessionEnd)> done) {
     login1_->callMethodAsync("TerminateSession")
         .onInterface(kManagerInterface)
         .withArguments(who.id)
@@ -202,14 +240,15 @@ void LogindSessions::on_session_new(const std::string& id, const sdbus::ObjectPa
     session->callMethodAsync("Get")
         .onInterface("org.freedesktop.DBus.Properties")
         .withArguments(std::string(kSessionInterface), std::string("User"))
-        .uponReplyInvoke([this, alive = alive_, id, session](const sdbus::Error* error,
-                                                             sdbus::Variant user) {
+        .uponReplyInvoke([this, alive = alive_, id, path, session](const sdbus::Error* error,
+                                                                   sdbus::Variant user) {
             if (!*alive || !guarding_ || error)
                 return;
-            const auto uid = std::get<0>(user.get<sdbus::Struct<std::uint32_t, sdbus::ObjectPath>>());
+            const auto uid =
+                std::get<0>(user.get<sdbus::Struct<std::uint32_t, sdbus::ObjectPath>>());
             if (admins_.is_admin(uid))
                 return;
-            end_session({id, uid, user_name(uid), false, ""}, [this, alive](SessionEnd end) {
+            end_session({id, uid, user_name(uid), false, ""}, path, [this, alive](SessionEnd end) {
                 if (*alive && ended_)
                     ended_(end);
             });

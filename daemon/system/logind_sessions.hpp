@@ -4,6 +4,7 @@
 // makes a session that appears anyway (SessionNew) of a non-admin end at once.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <set>
@@ -20,8 +21,8 @@ namespace maint {
 class LogindSessions final : public Sessions {
   public:
     // `sent` runs after each asynchronous call is queued (the bus pump re-arms).
-    LogindSessions(sdbus::IConnection& connection, const AdminGroups& admins,
-                   std::function<void()> sent);
+    LogindSessions(boost::asio::io_context& io, sdbus::IConnection& connection,
+                   const AdminGroups& admins, std::function<void()> sent);
     ~LogindSessions() override;
 
     void list(std::function<void(Outcome<std::vector<SessionInfo>>)> done) override;
@@ -35,13 +36,19 @@ class LogindSessions final : public Sessions {
   private:
     void terminate_except(bool include_admins, const std::string& spared,
                           std::function<void(Outcome<std::vector<SessionEnd>>)> done);
-    void end_session(const SessionEnd& who, std::function<void(SessionEnd)> done);
+    void end_session(const SessionEnd& who, const sdbus::ObjectPath& path,
+                     std::function<void(SessionEnd)> done);
+    // Runs `then` once the session is past "opening": ending an opening session cancels its
+    // scope before its processes are in it, and they would live on outside any session.
+    void when_settled(const sdbus::ObjectPath& path, std::function<void()> then, int attempt = 0);
+    void terminate_now(const SessionEnd& who, std::function<void(SessionEnd)> done);
     void on_session_new(const std::string& id, const sdbus::ObjectPath& path);
     void kick() {
         if (sent_)
             sent_();
     }
 
+    boost::asio::io_context& io_;
     sdbus::IConnection& connection_;
     const AdminGroups& admins_;
     std::function<void()> sent_;

@@ -15,17 +15,34 @@
 namespace maint {
 namespace {
 
+// The PAM module ignores a state file over 64 KiB (and then lets everyone in): the message is
+// cut well below that, at a character boundary.
+constexpr std::size_t kMaxLoginMessage = 16 * 1024;
+
+// Backslash and newline escaped as the PAM module reads them; other control characters dropped,
+// so that nothing but text reaches a terminal.
 std::string escape(const std::string& s) {
     std::string out;
-    for (char c : s) {
+    std::size_t i = 0;
+    for (; i < s.size() && i < kMaxLoginMessage; ++i) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
         if (c == '\\')
             out += "\\\\";
         else if (c == '\n')
             out += "\\n";
-        else if (c == '\r')
+        else if (c == '\t')
+            out += ' ';
+        else if (c < 0x20 || c == 0x7f)
             continue;
         else
-            out += c;
+            out += static_cast<char>(c);
+    }
+    if (i < s.size()) {
+        while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80)
+            out.pop_back();  // continuation bytes of a cut character
+        if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0x80))
+            out.pop_back();  // and its lead byte
+        out += "...";
     }
     return out;
 }

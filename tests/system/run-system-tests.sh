@@ -3,7 +3,8 @@
 # systemd-nspawn, through a throwaway overlay of / (so the binaries built here run unchanged and
 # nothing reaches the host's disk), installs the build there with `cmake --install`, and checks
 # the service as an admin would see it: start, bus calls, bus activation, reload, the watchdog,
-# the sandbox, the security score, the journal and the window timers.
+# the sandbox, the security score, the journal, the window timers, and logins: logind sessions
+# ended at a window's start and during it, and pam_maintenance.so in the guest's PAM stack.
 #
 # Usage: run-system-tests.sh BUILD_DIR [SOURCE_DIR]
 #   KEEP=1         leave the container running at the end, and say how to enter and stop it
@@ -33,7 +34,9 @@ SRC=$(cd "$SRC" && pwd -P)
 READY_CHECKS="installed_files catalog unit_security sandbox_probe service_start bus_call
               watchdog_armed watchdog_pings reload bus_activation children_and_hosts
               journal_message_id timers_created timer_starts_window cancel_removes_timers
-              restart_and_kill_keep_timers journal_each_event"
+              restart_and_kill_keep_timers journal_each_event
+              sessions_end_on_start sessions_list sessions_state_file sessions_starter_spared
+              sessions_guard pam_account terminate_sessions"
 PENDING_CHECKS=""
 
 # ------------------------------------------------------------------------------ output
@@ -699,6 +702,387 @@ check_restart_and_kill_keep_timers() {
   [ -n "$msgs" ] && [ -z "$dups" ] && pass "window $id's Log has each of its $(echo "$msgs" | wc -l) lines once" \
     || fail "window $id's Log repeats: ${dups:-<empty log>}"
   reset_windows
+}
+
+# ------------------------------------------------------------------------------ logins and sessions
+# The users of the session checks, in the guest only (its /etc is the overlay): alice a plain
+# user, bob a member of maintadmin (an admin under the default [Access] AdminGroups), and root.
+# The project's example polkit rule (maintadmin may do everything) is installed the way its
+# comment says, so that bob may start windows and end sessions.
+SESSION_OUT=/tmp/maintenanced-systest-caller.out
+session_users() {
+  X sh -c 'getent group maintadmin >/dev/null || groupadd maintadmin
+           id alice >/dev/null 2>&1 || useradd -m -s /bin/bash alice
+           id bob >/dev/null 2>&1 || useradd -m -s /bin/bash -G maintadmin bob
+           id -nG bob | grep -qw maintadmin || usermod -aG maintadmin bob'
+  if ! X test -f /etc/polkit-1/rules.d/49-maintenanced.rules; then
+    local rules; rules=$(manifest_path /maintadmin.rules.example)
+    [ -n "$rules" ] || { fail "maintadmin.rules.example is not in install_manifest.txt"; return 1; }
+    X install -m 0644 "$rules" /etc/polkit-1/rules.d/49-maintenanced.rules
+    sleep 0.5   # polkitd reloads its rules when the directory changes
+  fi
+  # What runs in a caller's own session: says which session that is (pam_systemd's
+  # XDG_SESSION_ID, and logind's answer for this very process), runs the command, and stays, so
+  # that the session stays too. (A file, not `sh -c`: systemd would expand the $ itself.)
+  X sh -c 'cat >/run/maintenanced-systest-caller.sh' <<'EOF'
+out=$1; shift
+{ echo "session=${XDG_SESSION_ID:-none}"
+  busctl call org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager \
+    GetSessionByPID u $$ 2>&1 | sed 's/^/by-pid=/'
+  "$@"; echo "rc=$?"; } >"$out.tmp" 2>&1
+mv "$out.tmp" "$out"
+exec sleep 600
+EOF
+}
+login1() { X busctl call org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager "$@"; }
+session_state() { X loginctl show-session "$1" -p State --value 2>/dev/null; }
+session_gone() { [ -z "$(session_state "$1")" ]; }
+sessions_of() { X loginctl list-sessions --no-legend 2>/dev/null | awk -v u="$1" '$3==u{print $1}' | sort -n | tr '\n' ' '; }
+# UNIT: the id of the logind session the unit's main process is in, once that session is active
+# (a session still "opening" can leave its processes behind when it is ended).
+session_of_unit() {
+  local pid path sid=""
+  for _ in $(seq 50); do
+    pid=$(prop "$1" MainPID)
+    if [ -n "$pid" ] && [ "$pid" != 0 ]; then
+      path=$(login1 GetSessionByPID u "$pid" 2>/dev/null | awk '{print $2}' | tr -d '"')
+      [ -n "$path" ] && sid=$(X busctl get-property org.freedesktop.login1 "$path" \
+                                org.freedesktop.login1.Session Id 2>/dev/null | awk '{print $2}' | tr -d '"')
+      [ -n "$sid" ] && [ "$(session_state "$sid")" = active ] && { echo "$sid"; return 0; }
+    fi
+    sleep 0.1
+  done
+  [ -n "$sid" ] && echo "$sid"
+  return 1
+}
+# USER UNIT [user]: starts a session of USER opened by the PAM service "login" for a transient
+# unit, as systemd-run -p PAMName=login makes it (class background; "user" asks pam_systemd for
+# class user). session_of_unit UNIT then says its id: a user's first session takes a second or
+# two (the user manager starts), so a check starts all of its sessions before it waits for one.
+start_session() {
+  local env=""
+  [ "${3:-}" = user ] && env="-E XDG_SESSION_CLASS=user -E XDG_SESSION_TYPE=tty"
+  reset_unit "$2"
+  X systemd-run -q --unit="$2" --uid="$1" -p PAMName=login $env /usr/bin/sleep 600
+}
+# USER UNIT: starts a session of USER opened by `su -l USER`, run by root in a transient unit.
+start_su_session() {
+  reset_unit "$2"
+  X systemd-run -q --unit="$2" /bin/su -l "$1" -c '/usr/bin/sleep 600'
+}
+open_session() { start_session "$@" && session_of_unit "$2"; }
+reset_unit() { X sh -c "systemctl stop '$1'; systemctl reset-failed '$1'" 2>/dev/null; true; }
+# USER UNIT CMD...: runs CMD as USER in a logind session of its own (PAM service "login", class
+# user) and waits for it; the unit stays afterwards and with it the session. Prints the caller
+# script's output (session=ID, by-pid=..., CMD's output, rc=STATUS).
+run_in_session() {
+  local user=$1 unit=$2; shift 2
+  X rm -f "$SESSION_OUT" "$SESSION_OUT.tmp"
+  reset_unit "$unit"
+  X systemd-run -q --unit="$unit" --uid="$user" -p PAMName=login -E XDG_SESSION_CLASS=user \
+    -E XDG_SESSION_TYPE=tty /bin/sh /run/maintenanced-systest-caller.sh "$SESSION_OUT" "$@"
+  wait_until 150 X test -f "$SESSION_OUT"
+  X cat "$SESSION_OUT" 2>&1
+}
+stop_units() { X systemctl stop "$@" 2>/dev/null; X systemctl reset-failed "$@" 2>/dev/null; true; }
+window_log() {  # ID -> the messages of the window's Log, one per line
+  ctl --json show "$1" 2>/dev/null | grep -o '"Message":"\([^"\\]\|\\.\)*"' | sed 's/^"Message":"//; s/"$//'
+}
+count_lines() { grep -cxF -- "$1" <<<"$2"; }
+# The window in progress, started by root (from outside any session) if there is none.
+window_in_progress() {
+  local path id
+  path=$(X busctl get-property $BUS $MGR_PATH $MGR ActiveWindow 2>/dev/null | awk '{print $2}' | tr -d '"')
+  if [ -n "$path" ] && [ "$path" != / ]; then echo "${path##*/}"; return 0; fi
+  id=$(schedule +2h +3h --login-message "$LOGIN_MSG" --show-login-message)
+  ctl start "$id" --force >/dev/null 2>&1 || { fail "maintenancectl start $id --force failed"; return 1; }
+  echo "$id"
+}
+LOGIN_MSG="Down for the kernel upgrade until 04:00; try again then."
+
+# --- A window started by an admin (bob, maintadmin) from his own session ends every session of
+# the plain user (a PAM login and an su -l), and no session of bob's or root's; its Log names
+# each ended session once.
+check_sessions_end_on_start() {
+  ensure_running
+  reset_windows
+  session_users || return
+  local a1 a2 b r id out s uid_alice uid_bob
+  start_session alice systest-alice-login; start_su_session alice systest-alice-su
+  start_session bob systest-bob-login user; start_session root systest-root-login user
+  a1=$(session_of_unit systest-alice-login) || fail "no active session of alice through PAMName=login (${a1:-none})"
+  a2=$(session_of_unit systest-alice-su) || fail "no active session of alice through su -l (${a2:-none})"
+  b=$(session_of_unit systest-bob-login) || fail "no active session of bob (${b:-none})"
+  r=$(session_of_unit systest-root-login) || fail "no active session of root (${r:-none})"
+  [ -n "$a1" ] && [ -n "$a2" ] && [ -n "$b" ] && [ -n "$r" ] || { stop_units 'systest-*'; return; }
+  pass "active sessions: alice $a1 (PAMName=login), alice $a2 (su -l), bob $b (class $(X loginctl show-session "$b" -p Class --value)), root $r"
+  uid_alice=$(X id -u alice); uid_bob=$(X id -u bob)
+  id=$(schedule +2h +3h --login-message "$LOGIN_MSG" --show-login-message)
+  out=$(run_in_session bob systest-bob-start "$CTL" --no-ask-password start "$id")
+  s=$(echo "$out" | sed -n 's/^session=//p')
+  if echo "$out" | grep -qx 'rc=0' && [ "$(win_prop "$id" Status)" = in-progress ]; then
+    pass "bob ran 'maintenancectl start $id' in his session $s: in-progress, StartedByUID=$(win_prop "$id" StartedByUID)"
+  else
+    fail "bob's 'maintenancectl start $id' in session ${s:-?}: $(echo "$out" | tr '\n' ';')"; stop_units 'systest-*'; return
+  fi
+  echo "$out" | grep -q "^by-pid=o \"/org/freedesktop/login1/session/.*" \
+    || fail "logind does not find the starter's process in a session: $(echo "$out" | grep by-pid)"
+  [ "$(win_prop "$id" StartedByUID)" = "$uid_bob" ] || fail "StartedByUID=$(win_prop "$id" StartedByUID), bob is $uid_bob"
+  wait_until 50 sh -c "[ -z \"\$(nsenter -t $CPID -a loginctl list-sessions --no-legend | awk '\$3==\"alice\"')\" ]"
+  [ -z "$(sessions_of alice)" ] && pass "alice's sessions $a1 and $a2 are gone (loginctl list-sessions)" \
+    || fail "alice still has sessions: $(sessions_of alice) (states: $(for x in $(sessions_of alice); do echo -n "$x=$(session_state "$x") "; done))"
+  is_active systest-alice-login.service || is_active systest-alice-su.service \
+    && fail "alice's processes live on: systest-alice-login $(X systemctl is-active systest-alice-login), systest-alice-su $(X systemctl is-active systest-alice-su)"
+  local keep=""
+  for x in "$b" "$r" "$s"; do [ "$(session_state "$x")" = active ] || keep+=" $x=$(session_state "$x")"; done
+  [ -z "$keep" ] && pass "bob's session $b, root's $r and the starter's $s stay active" \
+    || fail "sessions that should stay did not:$keep"
+  local log; log=$(window_log "$id")
+  local bad=""
+  for x in "$a1" "$a2"; do
+    [ "$(count_lines "Session $x of alice (UID $uid_alice) ended." "$log")" = 1 ] || bad+=" $x"
+  done
+  [ -z "$bad" ] && pass "the window's Log says once each: Session $a1 of alice (UID $uid_alice) ended. / Session $a2 ..." \
+    || fail "the Log does not say once that session(s)$bad of alice ended: $(echo "$log" | grep -i session | tr '\n' ';')"
+  out=$(echo "$log" | grep -E "^Session ($b|$r|$s) ") && fail "the Log names sessions that stay: $out"
+  stop_units systest-alice-login systest-alice-su
+  # The window, bob's and root's sessions are left for the next checks (guard, state file).
+}
+
+# --- The starter's own session is spared even when the starter is no admin: carol, in none of
+# the admin groups, may start windows through a polkit rule of this test's own; she starts one
+# from one of her two sessions, and only the other one is ended.
+check_sessions_starter_spared() {
+  ensure_running
+  reset_windows
+  session_users || return
+  X sh -c 'id carol >/dev/null 2>&1 || useradd -m -s /bin/bash carol
+           cat >/etc/polkit-1/rules.d/48-maintenanced-systest.rules' <<'EOF'
+polkit.addRule(function(action, subject) {
+    if (action.id.indexOf("org.example.maintenance1.") == 0 && subject.user == "carol")
+        return polkit.Result.YES;
+});
+EOF
+  sleep 0.5   # polkitd reloads its rules when the directory changes
+  local c id out s log uid_carol
+  uid_carol=$(X id -u carol)
+  c=$(open_session carol systest-carol-login) || fail "no active session of carol (${c:-none})"
+  id=$(schedule +2h +3h)
+  out=$(run_in_session carol systest-carol-start "$CTL" --no-ask-password start "$id")
+  s=$(echo "$out" | sed -n 's/^session=//p')
+  echo "$out" | grep -qx 'rc=0' && [ "$(win_prop "$id" StartedByUID)" = "$uid_carol" ] \
+    && pass "carol (no admin) started window $id from her session $s" \
+    || fail "carol's 'maintenancectl start $id' in session ${s:-?}: $(echo "$out" | tr '\n' ';')"
+  wait_until 30 sh -c "! nsenter -t $CPID -a loginctl show-session '$c' >/dev/null 2>&1"
+  session_gone "$c" && [ "$(session_state "$s")" = active ] \
+    && pass "carol's other session $c was ended, the starter's $s stays" \
+    || fail "carol's other session $c: '$(session_state "$c")', the starter's $s: '$(session_state "$s")'"
+  log=$(window_log "$id")
+  [ "$(count_lines "Session $c of carol (UID $uid_carol) ended." "$log")" = 1 ] && ! echo "$log" | grep -q "^Session $s " \
+    && pass "the Log names session $c once, and not the starter's $s" \
+    || fail "the Log of window $id: $(echo "$log" | grep -i session | tr '\n' ';')"
+  X rm -f /etc/polkit-1/rules.d/48-maintenanced-systest.rules
+  reset_windows
+  stop_units 'systest-*'
+}
+
+# --- While the window is in progress a new session of a non-admin (no PAM module in the stack
+# yet, so nothing keeps alice out at login) is ended by the daemon within seconds, and with it
+# her process. Her user manager is stopped first, as it is by then in real life (it goes 10 s
+# after her last session, and the window's start ended those): so the new session stays
+# "opening" for a second or so while user@.service starts, which is when SessionNew comes.
+check_sessions_guard() {
+  ensure_running
+  session_users || return
+  local id a log uid_alice t0 t1 cursor before
+  id=$(window_in_progress) || return
+  uid_alice=$(X id -u alice)
+  stop_units systest-alice-late "user@$uid_alice.service"
+  before=$(window_log "$id" | grep -c "^Session .* of alice (UID $uid_alice) began during the window")
+  cursor=$(journal_cursor)
+  t0=$(date +%s%N)
+  X systemd-run -q --unit=systest-alice-late --uid=alice -p PAMName=login /usr/bin/sleep 600
+  # (at most 5 s: each round of loginctl and systemctl takes a few tenths)
+  X sh -c 'end=$(($(date +%s) + 5)); while [ "$(date +%s)" -lt "$end" ]; do
+             [ -z "$(loginctl list-sessions --no-legend | awk "\$3==\"alice\"")" ] &&
+               ! systemctl -q is-active systest-alice-late && break
+             sleep 0.1
+           done'
+  t1=$(date +%s%N)
+  # Which session it was: its scope in the journal, if it got that far, else the daemon's Log.
+  a=$(X journalctl -q --no-pager -o cat --after-cursor="$cursor" | sed -n 's/.*session-\([^ .]*\)\.scope - Session [^ ]* of User alice\b.*/\1/p' | tail -1)
+  log=$(window_log "$id")
+  [ -z "$a" ] && [ "$(echo "$log" | grep -c "^Session .* of alice (UID $uid_alice) began during the window")" -gt "$before" ] \
+    && a=$(echo "$log" | sed -n "s/^Session \([^ ]*\) of alice (UID $uid_alice) began during the window.*/\1/p" | tail -1)
+  if [ -n "$a" ] && [ -z "$(sessions_of alice)" ] && ! is_active systest-alice-late.service; then
+    pass "alice's new session $a during window $id was ended, its process killed, $(((t1 - t0) / 1000000)) ms after systemd-run"
+  else
+    fail "alice's new session ${a:-?} during window $id: sessions of alice now '$(sessions_of alice)';" \
+         "her process (systest-alice-late.service) is $(X systemctl is-active systest-alice-late) in $(X systemctl show -p ControlGroup --value systest-alice-late)" \
+         "after $(((t1 - t0) / 1000000)) ms; scope: $(X journalctl -q --no-pager -o cat --after-cursor="$cursor" | grep -c 'session-.*\.scope') journal lines"
+  fi
+  [ -n "$a" ] && [ "$(count_lines "Session $a of alice (UID $uid_alice) began during the window and was ended." "$log")" = 1 ] \
+    && pass "the Log says: Session $a of alice (UID $uid_alice) began during the window and was ended." \
+    || fail "the Log of window $id: $(echo "$log" | grep -i session | tr '\n' ';')"
+  stop_units systest-alice-late
+}
+
+# --- While the window is in progress an admin's new session stays, and ListSessions over the bus
+# lists the sessions there are, each with the right is_admin.
+check_sessions_list() {
+  ensure_running
+  session_users || return
+  local id b
+  id=$(window_in_progress) || return
+  b=$(open_session bob systest-bob-late) || fail "no active session of bob during the window"
+  sleep 1
+  [ -n "$b" ] && [ "$(session_state "$b")" = active ] && pass "bob's new session $b during window $id stays" \
+    || fail "bob's new session ${b:-?} during window $id: '$(session_state "$b")'"
+  # ListSessions: (id, uid, user, is_admin, where)
+  local json rows bad=""
+  json=$(X busctl --json=short call $BUS $MGR_PATH $MGR ListSessions 2>&1)
+  rows=$(echo "$json" | grep -o '\["[^"]*",[0-9]*,"[^"]*",\(true\|false\)' | tr -d '["' | tr ',' ' ')
+  [ -n "$rows" ] || { fail "ListSessions: $json"; stop_units systest-bob-late; return; }
+  echo "$rows" | awk '$3=="alice"' | grep -q . && bad+=" alice-listed"
+  echo "$rows" | awk '$3=="bob" && $4!="true"' | grep -q . && bad+=" bob-not-admin"
+  echo "$rows" | awk '$3=="root" && ($4!="true" || $2!=0)' | grep -q . && bad+=" root-not-admin"
+  echo "$rows" | awk -v s="$b" '$1==s && $3=="bob"' | grep -q . || bad+=" no-$b"
+  [ "$(echo "$rows" | awk '{print $1}' | sort | tr '\n' ' ')" = "$(X loginctl list-sessions --no-legend | awk '{print $1}' | sort | tr '\n' ' ')" ] \
+    || bad+=" not-logind's-list"
+  [ -z "$bad" ] && pass "ListSessions: $(echo "$rows" | awk '{printf "%s(%s,%s,admin=%s) ", $1, $3, $2, $4}')" \
+    || fail "ListSessions ($bad): $(echo "$rows" | tr '\n' ';') logind: $(X loginctl list-sessions --no-legend | tr -s ' ' | tr '\n' ';')"
+  stop_units systest-bob-late
+}
+
+# --- The PAM module's state file: there with the window's id and login message while the
+# window is in progress, gone after Complete; then alice logs in again and her session stays.
+check_sessions_state_file() {
+  ensure_running
+  session_users || return
+  local id f a
+  id=$(window_in_progress) || return
+  f=$(X cat /run/maintenanced/active 2>&1)
+  if echo "$f" | grep -qx "WINDOW_ID=$id" && echo "$f" | grep -qxF "LOGIN_MESSAGE=$LOGIN_MSG" \
+     && echo "$f" | grep -qx "SHOW_LOGIN_MESSAGE=yes"; then
+    pass "/run/maintenanced/active: WINDOW_ID=$id, SHOW_LOGIN_MESSAGE=yes, LOGIN_MESSAGE=$LOGIN_MSG ($(X stat -c '%U %a' /run/maintenanced/active))"
+  else
+    fail "/run/maintenanced/active while window $id is in progress: $(echo "$f" | tr '\n' ';')"
+  fi
+  ctl complete "$id" --note "system test" >/dev/null 2>&1 || fail "maintenancectl complete $id failed"
+  X test -e /run/maintenanced/active && fail "/run/maintenanced/active is still there after Complete ($(win_prop "$id" Status))" \
+    || pass "after Complete ($(win_prop "$id" Status)) /run/maintenanced/active is gone"
+  a=$(open_session alice systest-alice-after) || fail "alice could not open a session after the window"
+  sleep 1.5
+  [ -n "$a" ] && [ "$(session_state "$a")" = active ] && pass "after the window alice logs in (session $a) and stays" \
+    || fail "alice's session ${a:-?} after the window: '$(session_state "$a")'"
+  stop_units 'systest-*'
+}
+
+# --- pam_maintenance.so in the guest's account stack (/etc/pam.d/common-account, the line the
+# man page gives): during a window alice is refused with the login message and bob and root
+# are admitted, by pamtester (the "login" service's account phase), by a real login
+# (systemd-run -p PAMName=login) and by su -l; after Complete alice is admitted again.
+check_pam_account() {
+  ensure_running
+  reset_windows
+  session_users || return
+  local so out id rc cursor line="account required pam_maintenance.so"
+  so=$(manifest_path /pam_maintenance.so)
+  [ -n "$so" ] || { fail "pam_maintenance.so is not in install_manifest.txt (is pam/ built?)"; return; }
+  X sh -c "grep -qx '$line' /etc/pam.d/common-account || echo '$line' >>/etc/pam.d/common-account"
+  local have_pamtester=1
+  X test -x /usr/bin/pamtester || { have_pamtester=0; fail "pamtester is not installed (bash scripts/install-deps.sh)"; }
+  # no window: the module has no opinion
+  if [ $have_pamtester = 1 ]; then
+    out=$(X pamtester login alice acct_mgmt 2>&1) && pass "no window: pamtester login alice acct_mgmt: $out" \
+      || fail "no window: pamtester login alice acct_mgmt: $out"
+  fi
+  id=$(schedule +2h +3h --login-message "$LOGIN_MSG" --show-login-message)
+  ctl start "$id" --force >/dev/null 2>&1 || { fail "maintenancectl start $id --force failed"; }
+  if [ $have_pamtester = 1 ]; then
+    out=$(X pamtester login alice acct_mgmt 2>&1); rc=$?
+    [ $rc != 0 ] && [[ "$out" == *"$LOGIN_MSG"* ]] && [[ "$out" == *"ermission denied"* ]] \
+      && pass "window $id: pamtester login alice acct_mgmt refused, with the login message: $(echo "$out" | tr '\n' ' ')" \
+      || fail "window $id: pamtester login alice acct_mgmt (rc $rc): $out"
+    for u in bob root; do
+      out=$(X pamtester login "$u" acct_mgmt 2>&1) && pass "window $id: pamtester login $u acct_mgmt: $out" \
+        || fail "window $id: pamtester login $u acct_mgmt: $out"
+    done
+  fi
+  # A real login of alice's: the unit does not start, PAM said no, and the module says why.
+  stop_units systest-pam-alice
+  cursor=$(journal_cursor)
+  X systemd-run -q --wait --unit=systest-pam-alice --uid=alice -p PAMName=login /bin/true >/dev/null 2>&1
+  out=$(X journalctl -q --no-pager -o cat --after-cursor="$cursor" 2>/dev/null | grep "pam_maintenance(login:account): refused user alice" | tail -1)
+  [ "$(prop systest-pam-alice.service Result)" = exit-code ] && [ "$(prop systest-pam-alice.service ExecMainStatus)" = 224 ] && [ -n "$out" ] \
+    && pass "window $id: systemd-run -p PAMName=login --uid=alice fails (status 224/PAM); journal: $out" \
+    || fail "window $id: alice's PAMName=login unit: Result=$(prop systest-pam-alice.service Result) status=$(prop systest-pam-alice.service ExecMainStatus); journal: ${out:-nothing from pam_maintenance}"
+  stop_units systest-pam-alice
+  out=$(X systemd-run -q --wait --pipe --uid=bob -p PAMName=login /usr/bin/id -un 2>&1) && [ "$out" = bob ] \
+    && pass "window $id: systemd-run -p PAMName=login --uid=bob runs" || fail "window $id: bob's PAMName=login unit: $out"
+  # su -l run by root: pam_rootok skips authentication, not the account phase
+  out=$(X su -l alice -c 'echo in' 2>&1); rc=$?
+  [ $rc != 0 ] && ! echo "$out" | grep -qx in && [[ "$out" == *"$LOGIN_MSG"* ]] \
+    && pass "window $id: root's su -l alice refused (rc $rc) with the login message: $(echo "$out" | tr '\n' ' ')" \
+    || fail "window $id: root's su -l alice (rc $rc): $out"
+  out=$(X su -l bob -c 'echo in' 2>&1) && [ "$out" = in ] && pass "window $id: root's su -l bob admitted" \
+    || fail "window $id: root's su -l bob: $out"
+  ctl complete "$id" --note "system test" >/dev/null 2>&1 || fail "maintenancectl complete $id failed"
+  if [ $have_pamtester = 1 ]; then
+    out=$(X pamtester login alice acct_mgmt 2>&1) && pass "after Complete: pamtester login alice acct_mgmt: $out" \
+      || fail "after Complete: pamtester login alice acct_mgmt: $out"
+  fi
+  out=$(X systemd-run -q --wait --pipe --uid=alice -p PAMName=login /usr/bin/id -un 2>&1) && [ "$out" = alice ] \
+    && pass "after Complete: systemd-run -p PAMName=login --uid=alice runs" || fail "after Complete: alice's PAMName=login unit: $out"
+  X sed -i "\\|^$line\$|d" /etc/pam.d/common-account
+}
+
+# --- TerminateSessions as root from root's own session: without include_admins it ends alice's
+# sessions only; with it bob's and root's other session too, but never the caller's own.
+check_terminate_sessions() {
+  ensure_running
+  reset_windows
+  session_users || return
+  local a1 a2 b r out s ended
+  start_session alice systest-alice-login; start_su_session alice systest-alice-su
+  start_session bob systest-bob-login user; start_session root systest-root-login user
+  a1=$(session_of_unit systest-alice-login) || fail "no active session of alice"
+  a2=$(session_of_unit systest-alice-su) || fail "no active su session of alice"
+  b=$(session_of_unit systest-bob-login) || fail "no active session of bob"
+  r=$(session_of_unit systest-root-login) || fail "no active session of root"
+  # (outside a window, ListSessions also shows the plain user's sessions, as no admin)
+  out=$(X busctl --json=short call $BUS $MGR_PATH $MGR ListSessions 2>&1)
+  [[ "$out" == *"[\"$a1\",$(X id -u alice),\"alice\",false,"* && "$out" == *"[\"$b\",$(X id -u bob),\"bob\",true,"* ]] \
+    && pass "ListSessions: alice's $a1 is_admin=false, bob's $b is_admin=true" || fail "ListSessions: $out"
+  out=$(run_in_session root systest-root-caller busctl call $BUS $MGR_PATH $MGR TerminateSessions b false)
+  s=$(echo "$out" | sed -n 's/^session=//p')
+  ended=$(echo "$out" | grep '^as ')
+  if echo "$out" | grep -qx 'rc=0' && [[ "$ended" == *"\"$a1\""* && "$ended" == *"\"$a2\""* ]] \
+     && [[ "$ended" != *"\"$b\""* && "$ended" != *"\"$r\""* && "$ended" != *"\"$s\""* ]]; then
+    pass "TerminateSessions(false) from root's session $s -> $ended"
+  else
+    fail "TerminateSessions(false) from root's session ${s:-?} (alice $a1 $a2, bob $b, root $r): $(echo "$out" | tr '\n' ';')"
+  fi
+  wait_until 50 sh -c "[ -z \"\$(nsenter -t $CPID -a loginctl list-sessions --no-legend | awk '\$3==\"alice\"')\" ]"
+  [ -z "$(sessions_of alice)" ] && [ "$(session_state "$b")" = active ] && [ "$(session_state "$r")" = active ] \
+    && [ "$(session_state "$s")" = active ] && pass "alice's sessions gone; bob's $b, root's $r and the caller's $s active" \
+    || fail "after TerminateSessions(false): alice '$(sessions_of alice)', bob $b '$(session_state "$b")', root $r '$(session_state "$r")', caller $s '$(session_state "$s")'"
+  out=$(run_in_session root systest-root-caller2 busctl call $BUS $MGR_PATH $MGR TerminateSessions b true)
+  s=$(echo "$out" | sed -n 's/^session=//p')
+  ended=$(echo "$out" | grep '^as ')
+  if echo "$out" | grep -qx 'rc=0' && [[ "$ended" == *"\"$b\""* && "$ended" == *"\"$r\""* && "$ended" != *"\"$s\""* ]]; then
+    pass "TerminateSessions(true) from root's session $s -> $ended"
+  else
+    fail "TerminateSessions(true) from root's session ${s:-?} (bob $b, root $r): $(echo "$out" | tr '\n' ';')"
+  fi
+  wait_until 50 sh -c "! nsenter -t $CPID -a loginctl show-session $b >/dev/null 2>&1 && ! nsenter -t $CPID -a loginctl show-session $r >/dev/null 2>&1"
+  session_gone "$b" && session_gone "$r" && [ "$(session_state "$s")" = active ] \
+    && pass "bob's $b and root's other session $r gone; the caller's own $s stays" \
+    || fail "after TerminateSessions(true): bob $b '$(session_state "$b")', root $r '$(session_state "$r")', caller $s '$(session_state "$s")'"
+  # a plain user may not
+  out=$(X systemd-run -q --wait --pipe --uid=alice busctl call $BUS $MGR_PATH $MGR TerminateSessions b false 2>&1) \
+    && fail "alice could call TerminateSessions: $out" || pass "alice calling TerminateSessions is refused: $out"
+  stop_units 'systest-*'
 }
 
 run_check() {
