@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -40,11 +41,13 @@ void write_all(int fd, const std::string& text) {
     }
 }
 
-[[noreturn]] void child(int out, uid_t uid, gid_t gid, const std::string& address,
+[[noreturn]] void child(int out, const UserIdentity& who, const std::string& address,
                         const std::vector<UserCall>& calls) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::setgroups(0, nullptr) < 0 || ::setresgid(gid, gid, gid) < 0 ||
-        ::setresuid(uid, uid, uid) < 0 || ::geteuid() != uid) {
+    const uid_t uid = who.uid;
+    const gid_t gid = who.gid;
+    if (::setgroups(who.groups.size(), who.groups.empty() ? nullptr : who.groups.data()) < 0 ||
+        ::setresgid(gid, gid, gid) < 0 || ::setresuid(uid, uid, uid) < 0 || ::geteuid() != uid) {
         write_all(out, std::string("!setup\terror\tsetresuid\t") + std::strerror(errno) + "\n");
         ::_exit(1);
     }
@@ -66,6 +69,8 @@ void write_all(int fd, const std::string& text) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         r = sd_bus_message_new_method_call(bus, &m, c.destination.c_str(), c.path.c_str(),
                                            c.interface.c_str(), c.member.c_str());
+        if (r >= 0 && c.allow_interactive)
+            r = sd_bus_message_set_allow_interactive_authorization(m, 1);
         if (r >= 0 && c.append)
             r = c.append(m);
         if (r < 0) {
@@ -90,8 +95,41 @@ std::string UserCallResult::describe() const {
     return label + ": " + (ok ? std::string("ok") : error_name + " (" + error_message + ")");
 }
 
+UserIdentity identity_of(const std::string& user) {
+    std::vector<char> buf(16384);
+    passwd pw{};
+    passwd* found = nullptr;
+    if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found)
+        throw std::runtime_error("no such user: " + user);
+    UserIdentity who;
+    who.name = user;
+    who.uid = pw.pw_uid;
+    who.gid = pw.pw_gid;
+    int n = 32;
+    for (;;) {
+        who.groups.assign(static_cast<std::size_t>(n), 0);
+        const int want = n;
+        if (::getgrouplist(user.c_str(), pw.pw_gid, who.groups.data(), &n) >= 0) {
+            who.groups.resize(static_cast<std::size_t>(n));
+            break;
+        }
+        if (n <= want)
+            n = want * 2;
+    }
+    return who;
+}
+
 std::vector<UserCallResult> call_as_user(uid_t uid, gid_t gid, const std::string& address,
                                          const std::vector<UserCall>& calls) {
+    UserIdentity who;
+    who.uid = uid;
+    who.gid = gid;
+    return call_as_user(who, address, calls);
+}
+
+std::vector<UserCallResult> call_as_user(const UserIdentity& who, const std::string& address,
+                                         const std::vector<UserCall>& calls) {
+    const uid_t uid = who.uid;
     int p[2];
     if (::pipe2(p, O_CLOEXEC) < 0)
         throw std::runtime_error("pipe2 failed");
@@ -103,7 +141,7 @@ std::vector<UserCallResult> call_as_user(uid_t uid, gid_t gid, const std::string
     }
     if (pid == 0) {
         ::close(p[0]);
-        child(p[1], uid, gid, address, calls);
+        child(p[1], who, address, calls);
     }
     ::close(p[1]);
     std::string text;
