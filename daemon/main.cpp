@@ -30,9 +30,10 @@
 #include "system/internal_scheduler.hpp"
 #include "system/journal.hpp"
 #include "system/logind_sessions.hpp"
-#include "system/runtime_state.hpp"
 #include "system/not_supported.hpp"
+#include "system/notifier.hpp"
 #include "system/polkit_authorizer.hpp"
+#include "system/runtime_state.hpp"
 #include "system/systemd_scheduler.hpp"
 
 #ifndef MAINT_VERSION
@@ -180,7 +181,7 @@ int run(const Options& options) {
     SystemChecks prechecks(io, *connection, hosts, config.checks, [&pump] { pump.kick(); });
     AdminGroups admins(config.admin_groups);
     LogindSessions sessions(io, *connection, admins, [&pump] { pump.kick(); });
-    LogNotifier notifier;
+    SystemNotifier notifier(io, notifier_settings(config));
     journal::LifecycleLog lifecycle_log;
     listeners.add(lifecycle_log);
 
@@ -206,6 +207,7 @@ int run(const Options& options) {
         hosts.set_hosts(next.hosts, next.max_parallel_hosts);
         planner.set_settings(settings_from(next));
         admins.set(next.admin_groups);
+        notifier.set_settings(notifier_settings(next));
         runtime.sync();  // the state file names the admin groups
         config = std::move(next);
         journal::notice("Configuration reloaded");

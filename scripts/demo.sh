@@ -50,12 +50,17 @@ export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus.socket"
 for _ in $(seq 100); do [ -S "$work/bus.socket" ] && break; sleep 0.05; done
 
 # Built-in defaults, except where the demo must not touch this machine: its state lives in the
-# temporary directory, and its one host is a stand-in whose "maintenance mode" is a file there
-# (the default host is this machine's maintenance.target).
+# temporary directory, it writes to no one's terminal and not to /run/motd.d, and its one host is
+# a stand-in whose "maintenance mode" is a file there (the default host is this machine's
+# maintenance.target).
 cat >"$work/maintenanced.conf" <<CONF
 [Daemon]
 StateDirectory=$work/state
 RuntimeDirectory=$work/run
+
+[Notify]
+Wall=no
+Motd=no
 
 [Host demo-node]
 Backend=command

@@ -12,8 +12,10 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 extern char** environ;
 
@@ -28,6 +30,22 @@ std::string seconds(std::chrono::milliseconds ms) {
     if (ms.count() % 1000 == 0)
         return std::to_string(ms.count() / 1000) + "s";
     return std::to_string(ms.count()) + "ms";
+}
+
+// Writing to a pipe whose reader is gone raises SIGPIPE, whose default action ends the process;
+// there is no MSG_NOSIGNAL for pipes, so the daemon ignores it (EPIPE is returned instead).
+// Children still start with every signal at its default (POSIX_SPAWN_SETSIGDEF below).
+void ignore_sigpipe() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction current {};
+        if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+            struct sigaction ignore {};
+            ignore.sa_handler = SIG_IGN;
+            sigemptyset(&ignore.sa_mask);
+            ::sigaction(SIGPIPE, &ignore, nullptr);
+        }
+    });
 }
 
 }  // namespace
@@ -60,7 +78,19 @@ std::string ChildResult::first_line() const {
 }
 
 struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
-    Impl(boost::asio::io_context& io) : output(io), exited(io), timer(io) {}
+    Impl(boost::asio::io_context& io) : output(io), input(io), exited(io), timer(io) {}
+
+    void write_input() {
+        boost::asio::async_write(
+            input, boost::asio::buffer(input_text),
+            [self = shared_from_this()](const boost::system::error_code&, std::size_t) {
+                // Done, or the child closed its end (EPIPE), or we closed ours at the finish:
+                // either way the child sees end of file now.
+                boost::system::error_code ignored;
+                self->input.close(ignored);
+                self->input_text.clear();
+            });
+    }
 
     void read_output() {
         output.async_read_some(
@@ -139,6 +169,7 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
         finished = true;
         boost::system::error_code ignored;
         output.close(ignored);
+        input.close(ignored);
         exited.close(ignored);
         auto cb = std::move(done);
         cb(std::move(result));
@@ -146,6 +177,8 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
 
     pid_t pid = -1;
     boost::asio::posix::stream_descriptor output;
+    boost::asio::posix::stream_descriptor input;  // our end of the child's stdin, when fed
+    std::string input_text;
     boost::asio::posix::stream_descriptor exited;
     boost::asio::steady_timer timer;
     std::array<char, 4096> buffer{};
@@ -176,9 +209,23 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     if (::pipe2(pipefd, O_CLOEXEC) < 0)
         return fail(std::string("could not make a pipe: ") + std::strerror(errno));
 
+    int inputfd[2] = {-1, -1};
+    if (!options.input.empty()) {
+        if (::pipe2(inputfd, O_CLOEXEC) < 0) {
+            const int e = errno;
+            ::close(pipefd[0]);
+            ::close(pipefd[1]);
+            return fail(std::string("could not make a pipe: ") + std::strerror(e));
+        }
+        ignore_sigpipe();
+    }
+
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    if (inputfd[0] >= 0)
+        posix_spawn_file_actions_adddup2(&actions, inputfd[0], STDIN_FILENO);
+    else
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDERR_FILENO);
     posix_spawnattr_t attr;
@@ -205,8 +252,12 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(pipefd[1]);
+    if (inputfd[0] >= 0)
+        ::close(inputfd[0]);
     if (r != 0) {
         ::close(pipefd[0]);
+        if (inputfd[1] >= 0)
+            ::close(inputfd[1]);
         return fail("could not run " + argv[0] + ": " + std::strerror(r));
     }
     const int pidfd = pidfd_open(pid);
@@ -215,6 +266,8 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
         ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
         ::close(pipefd[0]);
+        if (inputfd[1] >= 0)
+            ::close(inputfd[1]);
         return fail(std::string("could not watch the child (pidfd_open): ") + std::strerror(e));
     }
     impl->pid = pid;
@@ -222,6 +275,12 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     impl->output.assign(pipefd[0]);
     impl->output.non_blocking(true);
     impl->exited.assign(pidfd);
+    if (inputfd[1] >= 0) {
+        impl->input.assign(inputfd[1]);
+        impl->input.non_blocking(true);
+        impl->input_text = std::move(options.input);
+        impl->write_input();
+    }
     impl->read_output();
     impl->wait_exit();
     impl->arm_timeout(options);

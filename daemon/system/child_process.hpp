@@ -1,7 +1,8 @@
 // Runs a program as a child process on the daemon's one event loop: no thread per child, no
-// shell. The child gets /dev/null as standard input and one pipe for standard output and error
-// together; its exit is seen through a pidfd, so a thousand children cost a thousand
-// descriptors and no polling. A child that outlives its timeout gets SIGTERM, then SIGKILL.
+// shell. The child gets /dev/null as standard input (or a pipe fed from ChildOptions::input) and
+// one pipe for standard output and error together; its exit is seen through a pidfd, so a thousand
+// children cost a thousand descriptors and no polling. A child that outlives its timeout gets
+// SIGTERM, then SIGKILL.
 #pragma once
 
 #include <sys/types.h>
@@ -37,6 +38,11 @@ inline constexpr std::size_t kMaxChildOutput = 64 * 1024;
 struct ChildOptions {
     std::chrono::milliseconds timeout{30'000};
     std::chrono::milliseconds kill_after{5'000};  // SIGTERM, then SIGKILL this much later
+    // Written to the child's standard input through a pipe, asynchronously on the loop, which is
+    // then closed (end of file). Empty: standard input is /dev/null. A child that exits without
+    // reading all of it is not an error here (its exit status says what happened); SIGPIPE is
+    // ignored in this process from the first such run on, so that cannot kill the daemon.
+    std::string input{};
 };
 
 // Starts `argv` (argv[0] is an absolute path, or a name searched in PATH); `done` runs once on

@@ -1,6 +1,7 @@
 // ChildProcess on a real io_context with real programs: exit statuses, signals, output captured
 // (and capped), timeouts that end the whole process group, a program that cannot start, closed
-// standard input, and a grandchild that keeps the pipe open not holding up the result.
+// standard input, input fed through a pipe (large, unread, or cut short by a timeout), and a
+// grandchild that keeps the pipe open not holding up the result.
 #include "system/child_process.hpp"
 
 #include <gtest/gtest.h>
@@ -61,6 +62,36 @@ TEST_F(ChildProcessTest, StandardInputIsClosed) {
     const auto r = run({"/bin/sh", "-c", "cat; echo done"});
     EXPECT_TRUE(r.ok()) << r.describe();
     EXPECT_EQ(r.output, "done\n");
+}
+
+TEST_F(ChildProcessTest, InputIsWrittenToStandardInputAndThenClosed) {
+    const auto r = run({"/bin/sh", "-c", "cat; echo end"}, {.input = "line one\nline two\n"});
+    EXPECT_TRUE(r.ok()) << r.describe();
+    EXPECT_EQ(r.output, "line one\nline two\nend\n");
+}
+
+TEST_F(ChildProcessTest, InputLargerThanThePipeBufferArrivesWhole) {
+    std::string big(1 << 20, 'x');  // 1 MiB: many times a pipe's 64 KiB
+    big += "\n";
+    const auto r = run({"/usr/bin/wc", "-c"}, {.input = big});
+    EXPECT_TRUE(r.ok()) << r.describe();
+    EXPECT_EQ(r.first_line(), std::to_string(big.size()));
+}
+
+TEST_F(ChildProcessTest, AChildThatReadsNoInputIsNoProblem) {
+    // The reader is gone before the writer is done: EPIPE, not a SIGPIPE that ends this process.
+    const auto r =
+        run({"/bin/sh", "-c", "exec 0<&-; echo bye; exit 4"}, {.input = std::string(1 << 20, 'y')});
+    EXPECT_TRUE(r.started);
+    EXPECT_EQ(r.exit_status, 4);
+    EXPECT_EQ(r.output, "bye\n");
+}
+
+TEST_F(ChildProcessTest, AChildStuckBeforeReadingItsInputTimesOut) {
+    const auto r = run({"/bin/sh", "-c", "sleep 30"},
+                       {.timeout = 200ms, .kill_after = 1s, .input = std::string(1 << 20, 'z')});
+    EXPECT_TRUE(r.timed_out);
+    EXPECT_FALSE(r.ok());
 }
 
 TEST_F(ChildProcessTest, ATimeoutEndsTheWholeProcessGroup) {

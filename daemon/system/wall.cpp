@@ -1,0 +1,148 @@
+// See wall.hpp.
+#include "system/wall.hpp"
+
+#include <fcntl.h>
+#include <paths.h>
+#include <unistd.h>
+#include <utmpx.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/timestamp.hpp"
+
+namespace maint {
+namespace {
+
+// The length of the UTF-8 sequence starting at s[i], or 0 when it is not a valid one.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    char32_t cp = 0;
+    if (b0 < 0x80)
+        return 1;
+    if ((b0 & 0xE0) == 0xC0) {
+        n = 2;
+        cp = b0 & 0x1F;
+    } else if ((b0 & 0xF0) == 0xE0) {
+        n = 3;
+        cp = b0 & 0x0F;
+    } else if ((b0 & 0xF8) == 0xF0) {
+        n = 4;
+        cp = b0 & 0x07;
+    } else {
+        return 0;
+    }
+    if (i + n > s.size())
+        return 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        const auto b = static_cast<unsigned char>(s[i + k]);
+        if ((b & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (b & 0x3F);
+    }
+    static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+}  // namespace
+
+std::string printable_text(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f))
+                out += static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        const std::size_t n = utf8_length(s, i);
+        if (n == 0) {
+            out += '?';
+            ++i;
+            continue;
+        }
+        // C1 controls (U+0080..U+009F): CSI (U+009B) starts escape sequences too.
+        const bool c1 = n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F;
+        if (!c1)
+            out.append(s.substr(i, n));
+        i += n;
+    }
+    return out;
+}
+
+std::vector<std::string> logged_in_terminals(const std::string& utmp_file) {
+    std::vector<std::string> out;
+    // The utmpx functions keep one global position; the daemon's one thread is their only user.
+    if (!utmp_file.empty() && ::utmpxname(utmp_file.c_str()) != 0)
+        return out;
+    ::setutxent();
+    while (const utmpx* u = ::getutxent()) {
+        if (u->ut_type != USER_PROCESS || u->ut_user[0] == '\0')
+            continue;
+        std::string line(u->ut_line, ::strnlen(u->ut_line, sizeof u->ut_line));
+        if (line.empty())
+            continue;
+        if (line.rfind("/dev/", 0) == 0)
+            line.erase(0, 5);
+        // ut_line is data anyone with a utmp entry wrote: it must name a file below /dev.
+        if (line.front() == '/' || line.find("..") != std::string::npos)
+            continue;
+        const std::string path = "/dev/" + line;
+        if (std::find(out.begin(), out.end(), path) == out.end())
+            out.push_back(path);
+    }
+    ::endutxent();
+    if (!utmp_file.empty())
+        ::utmpxname(_PATH_UTMPX);
+    return out;
+}
+
+std::string wall_message(std::string_view text, const std::string& hostname, Usec now) {
+    std::string out = "\a\r\nBroadcast message from maintenanced@" + printable_text(hostname) +
+                      " (" + format_timestamp(now) + "):\r\n\r\n";
+    for (char c : printable_text(text)) {
+        if (c == '\n')
+            out += "\r\n";
+        else
+            out += c;
+    }
+    if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0)
+        out += "\r\n";
+    return out;
+}
+
+WallReport write_to_terminals(const std::string& message,
+                              const std::vector<std::string>& terminals) {
+    WallReport report;
+    for (const auto& path : terminals) {
+        const int fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) {
+            report.skipped.push_back(path + ": " + std::strerror(errno));
+            continue;
+        }
+        if (!::isatty(fd)) {
+            report.skipped.push_back(path + ": not a terminal");
+            ::close(fd);
+            continue;
+        }
+        const ssize_t n = ::write(fd, message.data(), message.size());
+        if (n < 0) {
+            report.skipped.push_back(path + ": " + std::strerror(errno));
+        } else if (static_cast<std::size_t>(n) < message.size()) {
+            report.skipped.push_back(path + ": only " + std::to_string(n) + " of " +
+                                     std::to_string(message.size()) + " bytes fit");
+        } else {
+            ++report.written;
+        }
+        ::close(fd);
+    }
+    return report;
+}
+
+}  // namespace maint

@@ -1,0 +1,41 @@
+// Wall: a notice written to every terminal of a logged-in user, as shutdown(8) and wall(1) do.
+// The terminals come from utmp (USER_PROCESS entries); each is opened with O_NONBLOCK and written
+// once, so a stuck terminal (output stopped with ^S, a hung ssh) costs nothing and never blocks
+// the event loop: what does not fit at once is not written there.
+//
+// A terminal that cannot be written is not an error of the window: users log out between the
+// utmp read and the open, terminals are stopped or gone, and nobody could act on a log line
+// "pts/3: EIO"; shutdown(8) ignores them too. They are reported for the daemon's own log only.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/timespan.hpp"
+
+namespace maint {
+
+// `s` with nothing a terminal would interpret: control characters (C0 but LF and TAB, DEL, the C1
+// range U+0080..U+009F) removed, CR LF made LF, bytes that are not UTF-8 replaced by '?'. For
+// every user-provided text that reaches terminals (reason, messages, notes).
+std::string printable_text(std::string_view s);
+
+// The terminals of logged-in users, "/dev/pts/3", each once, in utmp order. `utmp_file` empty:
+// the system's (/run/utmp). A line that would lead outside /dev is skipped.
+std::vector<std::string> logged_in_terminals(const std::string& utmp_file = {});
+
+// What is written to each terminal: a bell, "Broadcast message from maintenanced@HOST (DATE):",
+// an empty line, `text` (made printable), all with CR LF line endings.
+std::string wall_message(std::string_view text, const std::string& hostname, Usec now);
+
+struct WallReport {
+    std::size_t written = 0;
+    std::vector<std::string> skipped;  // "/dev/pts/3: Resource temporarily unavailable"
+};
+
+// Writes `message` (as wall_message made it) to each terminal.
+WallReport write_to_terminals(const std::string& message,
+                              const std::vector<std::string>& terminals);
+
+}  // namespace maint
