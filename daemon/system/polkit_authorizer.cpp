@@ -80,11 +80,17 @@ void PolkitAuthorizer::authorize(const Caller& caller, Action action, const std:
             }
             if (challenge) {
                 log_denial(caller, action, method, "authentication required");
+                // With the flag set, polkit already tried an agent: none answered.
                 done({Verdict::InteractiveRequired,
-                      "Interactive authentication is required for " + method + " (" + id +
-                          "): allow it on the call (busctl "
-                          "--allow-interactive-authorization=yes; maintenancectl asks on a "
-                          "terminal unless --no-ask-password)"});
+                      caller.interactive_allowed
+                          ? "Authentication is required for " + method + " (" + id +
+                                ") but no authentication agent answered: run it from a "
+                                "desktop session or a terminal (maintenancectl starts "
+                                "pkttyagent), or as root"
+                          : "Interactive authentication is required for " + method + " (" + id +
+                                "): allow it on the call (busctl "
+                                "--allow-interactive-authorization=yes; maintenancectl asks on a "
+                                "terminal unless --no-ask-password)"});
                 return;
             }
             log_denial(caller, action, method, "not authorized");
