@@ -24,6 +24,45 @@ std::optional<Usec> upcoming_at(const Window& w) {
                                                        : 0;
 }
 
+// After the first upcoming notice, reminders at shrinking intervals before the start, as
+// shutdown(8) warns before a scheduled power-off. Only those inside the lead time count.
+struct Reminder {
+    Usec before;
+    Step step;
+};
+constexpr Reminder kReminders[] = {{30 * kUsecPerMinute, kStepReminder30},
+                                   {15 * kUsecPerMinute, kStepReminder15},
+                                   {5 * kUsecPerMinute, kStepReminder5},
+                                   {1 * kUsecPerMinute, kStepReminder1}};
+
+bool reminder_applies(const Window& w, const Reminder& r) {
+    return r.before < w.spec.notify_lead_usec && w.spec.start_usec > r.before;
+}
+
+// When the next upcoming notice is due: the first one, then each reminder not yet sent.
+std::optional<Usec> next_upcoming(const Window& w) {
+    const auto first = upcoming_at(w);
+    if (!first)
+        return std::nullopt;
+    if (!w.done(kStepUpcomingAnnounced))
+        return first;
+    for (const auto& r : kReminders) {  // earliest first
+        if (reminder_applies(w, r) && !w.done(r.step))
+            return w.spec.start_usec - r.before;
+    }
+    return std::nullopt;
+}
+
+// The reminders whose time has come by `t`: one notice covers them all.
+std::uint32_t reminders_due(const Window& w, Usec t) {
+    std::uint32_t steps = 0;
+    for (const auto& r : kReminders) {
+        if (reminder_applies(w, r) && w.spec.start_usec - r.before <= t)
+            steps |= r.step;
+    }
+    return steps;
+}
+
 std::string window_name(WindowId id) {
     return "window " + std::to_string(id);
 }
@@ -257,7 +296,7 @@ void Planner::update(WindowId id, const WindowChanges& changes, const Actor& by)
         x.spec = spec;
         // A new start time deserves a new upcoming notice.
         if (times_changed)
-            x.steps_done &= ~kStepUpcomingAnnounced;
+            x.steps_done &= ~kUpcomingSteps;
         std::vector<std::string> names;
         auto note = [&](WindowField f, const char* name) {
             if (fields & f)
@@ -578,9 +617,8 @@ std::vector<TimerSpec> Planner::timers_for(const Window& w) const {
     std::vector<TimerSpec> timers;
     if (w.status == Status::Scheduled) {
         if (w.spec.valid) {
-            if (const auto at = upcoming_at(w); at && !w.done(kStepUpcomingAnnounced)) {
+            if (const auto at = next_upcoming(w))
                 timers.push_back({TimerKind::Upcoming, *at});
-            }
             timers.push_back({TimerKind::Start, w.spec.start_usec});
         }
         timers.push_back({TimerKind::End, w.spec.end_usec});
@@ -603,24 +641,29 @@ void Planner::on_timer(WindowId id, TimerKind kind) {
     const bool busy = busy_.count(id) != 0;
     try {
         switch (kind) {
-            case TimerKind::Upcoming:
-                if (w.status != Status::Scheduled || !w.spec.valid ||
-                    w.done(kStepUpcomingAnnounced) || t >= w.spec.start_usec) {
+            case TimerKind::Upcoming: {
+                if (w.status != Status::Scheduled || !w.spec.valid || t >= w.spec.start_usec)
                     return;
-                }
-                if (const auto at = upcoming_at(w); at && t + kTimerSlackUsec < *at) {
+                const auto at = next_upcoming(w);
+                if (!at)
+                    return;
+                if (t + kTimerSlackUsec < *at) {
                     rearm(w);
                     return;
                 }
+                const bool first = !w.done(kStepUpcomingAnnounced);
                 commit(id, [&](Window& x) {
-                    x.steps_done |= kStepUpcomingAnnounced;
+                    // Marked before sending (at most once); reminders already due go with it.
+                    x.steps_done |= kStepUpcomingAnnounced | reminders_due(x, t + kTimerSlackUsec);
                     add_log(x, LogLevel::Info,
-                            "Upcoming notice: the window starts " +
-                                format_timestamp(x.spec.start_usec) + ".");
+                            std::string(first ? "Upcoming notice" : "Reminder") +
+                                ": the window starts " + format_timestamp(x.spec.start_usec) +
+                                " (" + format_relative(x.spec.start_usec, t) + ").");
                 });
                 listener_.window_upcoming(live_.at(id));
                 send_notice(id, Notice::Upcoming);
                 return;
+            }
             case TimerKind::Start:
                 if (w.status != Status::Scheduled || !w.spec.valid || busy)
                     return;

@@ -72,7 +72,15 @@ enum Step : std::uint32_t {
     kStepSessionsEnded = 1u << 2,      // non-admin sessions were ended
     kStepStartAnnounced = 1u << 3,     // started notices sent
     kStepFinishAnnounced = 1u << 4,    // finished notices sent
+    // Reminders after the first upcoming notice, N minutes before the start (for the current
+    // start time, like kStepUpcomingAnnounced).
+    kStepReminder30 = 1u << 5,
+    kStepReminder15 = 1u << 6,
+    kStepReminder5 = 1u << 7,
+    kStepReminder1 = 1u << 8,
 };
+inline constexpr std::uint32_t kUpcomingSteps =
+    kStepUpcomingAnnounced | kStepReminder30 | kStepReminder15 | kStepReminder5 | kStepReminder1;
 
 struct Window {
     WindowId id = 0;

@@ -990,12 +990,55 @@ TEST_F(PlannerTest, TheUpcomingTimerAnnounces) {
                   format_timestamp(*c.end_usec) + ": kernel update");
     EXPECT_EQ(rig_.listener.events[2].window.id, id);
     EXPECT_THAT(rig_.notifier.notices(), ElementsAre(Notice::Upcoming));
-    EXPECT_EQ(rig_.scheduler.when(id, TimerKind::Upcoming), std::nullopt);
+    // Next: the reminder 15 minutes before (30 is the lead itself).
+    EXPECT_EQ(rig_.scheduler.when(id, TimerKind::Upcoming), *c.start_usec - 15 * kUsecPerMinute);
     EXPECT_EQ(rig_.scheduler.when(id, TimerKind::Start), *c.start_usec);
 
     rig_.scheduler.fire(id, TimerKind::Upcoming);
     EXPECT_EQ(rig_.notifier.count(Notice::Upcoming), 1) << "announced twice";
     EXPECT_EQ(count_log(window(id), "Upcoming notice"), 1);
+}
+
+TEST_F(PlannerTest, RemindersFollowAtShrinkingIntervalsEachOnce) {
+    const WindowChanges c = request(2 * kUsecPerHour);  // lead: the default 30 minutes
+    const WindowId id = schedule(c);
+    const Usec start = *c.start_usec;
+    int expected = 0;
+    for (Usec before :
+         {30 * kUsecPerMinute, 15 * kUsecPerMinute, 5 * kUsecPerMinute, 1 * kUsecPerMinute}) {
+        ASSERT_EQ(rig_.scheduler.when(id, TimerKind::Upcoming), start - before)
+            << before / kUsecPerMinute << " min";
+        rig_.clock.set(start - before);
+        rig_.scheduler.fire(id, TimerKind::Upcoming);
+        rig_.scheduler.fire(id, TimerKind::Upcoming);  // a second wake-up sends nothing more
+        EXPECT_EQ(rig_.notifier.count(Notice::Upcoming), ++expected);
+    }
+    EXPECT_EQ(count_log(window(id), "Reminder: the window starts"), 3) << log_text(window(id));
+    EXPECT_EQ(rig_.scheduler.when(id, TimerKind::Upcoming), std::nullopt) << "no more after 1 min";
+}
+
+TEST_F(PlannerTest, ALateFirstNoticeCoversTheRemindersAlreadyDue) {
+    // Scheduled 4 minutes ahead with a 30-minute lead: one notice now, then only the 1-minute one.
+    const WindowChanges c = request(4 * kUsecPerMinute);
+    const WindowId id = schedule(c);
+    rig_.scheduler.fire(id, TimerKind::Upcoming);
+    EXPECT_EQ(rig_.notifier.count(Notice::Upcoming), 1);
+    EXPECT_EQ(rig_.scheduler.when(id, TimerKind::Upcoming), *c.start_usec - kUsecPerMinute);
+}
+
+TEST_F(PlannerTest, NewTimesStartTheNoticesAfresh) {
+    const WindowChanges c = request(2 * kUsecPerHour);
+    const WindowId id = schedule(c);
+    rig_.clock.set(*c.start_usec - 10 * kUsecPerMinute);
+    rig_.scheduler.fire(id, TimerKind::Upcoming);
+    EXPECT_NE(window(id).steps_done & kStepReminder15, 0u);
+    WindowChanges later;
+    later.start_usec = *c.start_usec + kUsecPerHour;
+    later.end_usec = *c.end_usec + kUsecPerHour;
+    planner().update(id, later, kAlice);
+    EXPECT_EQ(window(id).steps_done & kUpcomingSteps, 0u);
+    EXPECT_EQ(rig_.scheduler.when(id, TimerKind::Upcoming),
+              *later.start_usec - 30 * kUsecPerMinute);
 }
 
 TEST_F(PlannerTest, TheUpcomingBannerPrefersTheNotifyMessage) {
@@ -1295,10 +1338,11 @@ TEST_F(PlannerTest, AFutureWindowIsReArmedAfterARestart) {
 
 TEST_F(PlannerTest, AnAnnouncedUpcomingNoticeIsNotReArmedAfterARestart) {
     Window w = stored_window(1, Status::Scheduled, kT0 + 10 * kUsecPerMinute, kT0 + kUsecPerHour);
-    w.steps_done = kStepUpcomingAnnounced;
+    w.steps_done = kStepUpcomingAnnounced | kStepReminder15;
     rig_.store.put(w);
     restart();
-    EXPECT_EQ(rig_.scheduler.when(1, TimerKind::Upcoming), std::nullopt);
+    // Only the reminders still to come are armed.
+    EXPECT_EQ(rig_.scheduler.when(1, TimerKind::Upcoming), kT0 + 5 * kUsecPerMinute);
     EXPECT_NE(planner().manager_view().banner, "");
 }
 
