@@ -1,6 +1,7 @@
 // maintenanced: arguments, configuration, the objects, the name, READY=1, the loop.
 #include <systemd/sd-daemon.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -159,8 +160,20 @@ class Watchdog {
     std::chrono::microseconds interval_{};
 };
 
+// Each host command in flight holds two descriptors; the soft limit of 1024 would fail hosts
+// beyond ~500 at once. The hard limit is what the service manager grants (and select() is
+// never used here, so a large soft limit is safe).
+void raise_fd_limit() {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int run(const Options& options) {
     using namespace maint;
+    raise_fd_limit();
 
     Config config;
     try {

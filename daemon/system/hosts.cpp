@@ -55,7 +55,9 @@ HostState host_state_from_status(const ChildResult& r) {
 
 SystemHosts::SystemHosts(boost::asio::io_context& io, std::vector<HostConfig> hosts,
                          unsigned max_parallel)
-    : io_(io), hosts_(std::move(hosts)), max_parallel_(std::max(1u, max_parallel)) {}
+    : io_(io), hosts_(std::move(hosts)), max_parallel_(std::max(1u, max_parallel)) {
+    reindex();
+}
 
 SystemHosts::~SystemHosts() {
     *alive_ = false;
@@ -63,16 +65,20 @@ SystemHosts::~SystemHosts() {
 
 void SystemHosts::set_hosts(std::vector<HostConfig> hosts, unsigned max_parallel) {
     hosts_ = std::move(hosts);
+    reindex();
     max_parallel_ = std::max(1u, max_parallel);
     start_jobs();
 }
 
 const HostConfig* SystemHosts::find(const std::string& name) const {
-    for (const auto& h : hosts_) {
-        if (h.name == name)
-            return &h;
-    }
-    return nullptr;
+    const auto it = index_.find(name);
+    return it == index_.end() ? nullptr : &hosts_[it->second];
+}
+
+void SystemHosts::reindex() {
+    index_.clear();
+    for (std::size_t i = 0; i < hosts_.size(); ++i)
+        index_.emplace(hosts_[i].name, i);
 }
 
 std::vector<std::string> SystemHosts::command_for(const HostConfig& h, bool enter) const {
@@ -100,7 +106,23 @@ void SystemHosts::enqueue(Job job) {
 }
 
 void SystemHosts::start_jobs() {
+    // Each start waits for its child to exec (milliseconds on a loaded machine): a few per turn
+    // of the loop, so that bus calls are answered in between.
+    constexpr int kStartsPerTurn = 8;
+    int started = 0;
     while (running_ < max_parallel_ && !queue_.empty()) {
+        if (started++ == kStartsPerTurn) {
+            if (!start_posted_) {
+                start_posted_ = true;
+                boost::asio::post(io_, [this, alive = alive_] {
+                    if (!*alive)
+                        return;
+                    start_posted_ = false;
+                    start_jobs();
+                });
+            }
+            return;
+        }
         Job job = std::move(queue_.front());
         queue_.pop_front();
         ++running_;

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,7 @@ class SystemHosts final : public HostFleet {
     void enqueue(Job job);
     void start_jobs();
     const HostConfig* find(const std::string& name) const;
+    void reindex();
     // The host's commands, with the local backend's systemctl lines filled in.
     std::vector<std::string> command_for(const HostConfig& h, bool enter) const;
     std::vector<std::string> status_for(const HostConfig& h) const;
@@ -52,6 +54,8 @@ class SystemHosts final : public HostFleet {
     unsigned max_parallel_;
     unsigned running_ = 0;
     std::deque<Job> queue_;
+    std::map<std::string, std::size_t> index_;  // host name → hosts_ position
+    bool start_posted_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
