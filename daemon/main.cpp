@@ -31,7 +31,6 @@
 #include "system/internal_scheduler.hpp"
 #include "system/journal.hpp"
 #include "system/logind_sessions.hpp"
-#include "system/not_supported.hpp"
 #include "system/notifier.hpp"
 #include "system/polkit_authorizer.hpp"
 #include "system/runtime_state.hpp"
