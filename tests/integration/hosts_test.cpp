@@ -5,6 +5,8 @@
 // hosts stay in maintenance after completion; ListHosts and SetHostMaintenance work and
 // HostStateChanged is announced.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "harness/daemon_test.hpp"
 
@@ -82,6 +84,82 @@ TEST_F(Hosts, StartFlipsTheWindowsHostsAndCompletionLeavesThemThere) {
     EXPECT_EQ(w->Status(), "completed-with-errors") << log_text(w->Log());
     EXPECT_TRUE(on_disk(state("web1"))) << "hosts stay in maintenance after completion";
     EXPECT_TRUE(on_disk(state("web2")));
+}
+
+}  // namespace
+}  // namespace maint::it
+
+namespace maint::it {
+namespace {
+
+// Hosts that record what they were asked, hang, or talk too much.
+class OddHosts : public DaemonTest {
+  protected:
+    std::filesystem::path record() const { return dir_->path() / "asked"; }
+    std::string extra_config() const override {
+        const std::string r = record().string();
+        return "[Host rec1]\nBackend=command\n"
+               "EnterCommand=/bin/sh -c \"echo enter %h %w 100%% >> " +
+               r +
+               "\"\n"
+               "LeaveCommand=/bin/sh -c \"echo leave %h %w >> " +
+               r +
+               "\"\n\n"
+               "[Host rec2]\nBackend=command\n"
+               "EnterCommand=/bin/sh -c \"echo enter %h %w 100%% >> " +
+               r +
+               "\"\n"
+               "LeaveCommand=/bin/sh -c \"echo leave %h %w >> " +
+               r +
+               "\"\n\n"
+               "[Host hang]\nBackend=command\n"
+               "EnterCommand=/bin/sleep 60\nLeaveCommand=/bin/true\nTimeoutSec=1s\n\n"
+               "[Host chatty]\nBackend=command\n"
+               "EnterCommand=/bin/sh -c \"echo 'chatty is draining'; yes 'more output' | "
+               "head -c 2000000\"\n"
+               "LeaveCommand=/bin/true\n";
+    }
+    std::string asked() const {
+        std::ifstream in(record());
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+};
+
+TEST_F(OddHosts, CommandsGetTheHostAndTheWindowAndARealPercentSign) {
+    const std::uint64_t start = now_usec() + kUsecPerHour;
+    auto w =
+        window(schedule(start, start + kUsecPerHour, "Record", {},
+                        {{"Hosts", sdbus::Variant(std::vector<std::string>{"rec1", "rec2"})}}));
+    w->Start({});
+    ASSERT_TRUE(wait_until([&] { return log_contains(w->Log(), "Hosts: "); }, 5s));
+    const std::string a = asked();
+    EXPECT_NE(a.find("enter rec1 1 100%\n"), std::string::npos) << a;
+    EXPECT_NE(a.find("enter rec2 1 100%\n"), std::string::npos) << a;
+    manager_->SetHostMaintenance("rec1", false);  // re-enabled by hand, one host at a time
+    EXPECT_NE(asked().find("leave rec1 0\n"), std::string::npos) << asked();
+    EXPECT_EQ(asked().find("leave rec2"), std::string::npos) << asked();
+}
+
+TEST_F(OddHosts, AHangingHostIsKilledAtItsTimeout) {
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(fails_with(kErrHostFailed, [&] { manager_->SetHostMaintenance("hang", true); },
+                           {"hang", "timed out after 1s"}));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 8s) << "the timeout did not end it";
+}
+
+TEST_F(OddHosts, AVerboseHostLogsItsFirstLineOnly) {
+    const std::uint64_t start = now_usec() + kUsecPerHour;
+    auto w = window(schedule(start, start + kUsecPerHour, "Chatty", {},
+                             {{"Hosts", sdbus::Variant(std::vector<std::string>{"chatty"})}}));
+    w->Start({});
+    ASSERT_TRUE(wait_until([&] { return log_contains(w->Log(), "Hosts: "); }, 10s));
+    const auto log = w->Log();
+    EXPECT_TRUE(log_contains(log, "chatty entered maintenance: chatty is draining"))
+        << log_text(log);
+    std::size_t total = 0;
+    for (const auto& row : log)
+        total += std::get<2>(row).size();
+    EXPECT_LT(total, 10'000u) << "2 MB of output reached the Log";
 }
 
 }  // namespace
