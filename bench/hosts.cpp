@@ -6,8 +6,11 @@
 // most commands seen running at once (counted by the commands themselves in a shared counter,
 // and sampled from /proc), this process's thread count while flipping, its peak RSS and its CPU
 // time per host; with two baselines in the same run (every host at once, and one at a time on
-// fewer hosts) and two commands (a tiny counting program, and /bin/sleep). A target not met is a
-// finding, not a failure: exit 0 once measured, 1 when the setup failed, 2 on a usage error.
+// fewer hosts) and two commands (a tiny counting program, and /bin/sleep). Then (or alone, with
+// --through-daemon) the same fleet through the real maintenanced on a private bus: ScheduleWindow
+// and Start over D-Bus, timed to the last HostStateChanged, with the daemon's threads, peak RSS
+// and CPU. A target not met is a finding, not a failure: exit 0 once measured, 1 when the setup
+// failed, 2 on a usage error, 130 when interrupted.
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
@@ -17,20 +20,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sdbus-c++/sdbus-c++.h>
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench_support.hpp"
@@ -40,6 +49,9 @@
 
 #ifndef MAINT_HOST_COMMAND_PATH
 #error "MAINT_HOST_COMMAND_PATH must name the maint_bench_host_command binary"
+#endif
+#ifndef MAINT_DAEMON_PATH
+#error "MAINT_DAEMON_PATH must name the maintenanced binary"
 #endif
 
 extern char** environ;
@@ -64,6 +76,8 @@ struct Options {
     unsigned parallel = 64;
     unsigned command_ms = 100;
     std::size_t rounds = 3;
+    bool direct = true;  // SystemHosts::flip in this process
+    bool daemon = true;  // through the real maintenanced on a private bus
 };
 
 void usage(std::FILE* out) {
@@ -81,12 +95,19 @@ void usage(std::FILE* out) {
         "and /bin/sleep. Exit 0 when measured (targets met or not), 1 when the setup failed,\n"
         "2 on a usage error, 130 when interrupted.\n"
         "\n"
+        "Then, through the daemon: a private dbus-daemon and the real maintenanced\n"
+        "(%s) with HOSTS command hosts and MaxParallelHosts=PARALLEL;\n"
+        "ScheduleWindow, then the window's Start; the time from just before Start to the\n"
+        "last HostStateChanged \"maintenance\", the daemon's threads and VmHWM.\n"
+        "\n"
+        "  --through-daemon only the run through the daemon\n"
+        "  --no-daemon      only the in-process measurements\n"
         "  --hosts N        hosts flipped (default 1000)\n"
         "  --parallel N     MaxParallelHosts (default 64)\n"
         "  --command-ms N   how long each EnterCommand takes (default 100)\n"
         "  --rounds N       rounds of every scenario, interleaved; medians shown (default 3)\n"
         "  -h, --help       this help\n",
-        kSerialHosts, MAINT_HOST_COMMAND_PATH);
+        kSerialHosts, MAINT_HOST_COMMAND_PATH, MAINT_DAEMON_PATH);
 }
 
 std::optional<std::size_t> parse_count(const std::string& text) {
@@ -105,6 +126,16 @@ std::optional<Options> parse_arguments(int argc, char** argv, int& exit_code) {
             usage(stdout);
             exit_code = 0;
             return std::nullopt;
+        }
+        if (arg == "--through-daemon") {
+            o.direct = false;
+            o.daemon = true;
+            continue;
+        }
+        if (arg == "--no-daemon") {
+            o.direct = true;
+            o.daemon = false;
+            continue;
         }
         std::string value;
         if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
@@ -497,7 +528,7 @@ std::string mb(long kb) {
     return text;
 }
 
-int run(const Options& options) {
+int run_direct(const Options& options) {
     const auto run_begin = Clock::now();
     const long threads_at_start = self_status("Threads");
     const std::filesystem::path shm = "/dev/shm";
@@ -739,6 +770,425 @@ int run(const Options& options) {
                 std::chrono::duration<double>(Clock::now() - run_begin).count());
     std::fflush(stdout);
     return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Through the daemon: the real maintenanced on a private bus, driven by D-Bus calls as a user
+// would drive it. What it measures includes what the in-process run leaves out: the planner,
+// the signals, the log writes and the store's saves.
+
+constexpr const char* kDaemonName = "org.example.Maintenance1";
+constexpr const char* kManagerPath = "/org/example/Maintenance1";
+constexpr const char* kManagerInterface = "org.example.Maintenance1.Manager";
+constexpr const char* kWindowInterface = "org.example.Maintenance1.Window";
+constexpr auto kDaemonStartTimeout = std::chrono::seconds(30);
+// Start runs the prechecks and may answer only once the flip is under way or done.
+constexpr auto kStartCallTimeout = std::chrono::minutes(5);
+// The most the bench waits for the last HostStateChanged after Start returned.
+constexpr auto kFlipTimeout = std::chrono::minutes(10);
+constexpr std::uint64_t kHostTimeoutSec = 120;
+
+std::string daemon_host_name(std::size_t i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "h%04zu", i);
+    return name;
+}
+
+std::string daemon_config(const Options& o, const std::filesystem::path& state,
+                          const std::filesystem::path& run, const std::filesystem::path& counter) {
+    // Scheduler=internal: no systemd here. No mail, wall or motd: nothing outside the temp dirs
+    // is touched.
+    std::string text =
+        "# Written by maint_bench_hosts.\n[Daemon]\nStateDirectory=" + state.string() +
+        "\nRuntimeDirectory=" + run.string() +
+        "\nScheduler=internal\nMaxParallelHosts=" + std::to_string(o.parallel) +
+        "\n\n[Notify]\nSendmail=\nWall=no\nMotd=no\n";
+    const std::string enter = std::string("EnterCommand=") + MAINT_HOST_COMMAND_PATH + " " +
+                              counter.string() + " " + std::to_string(o.command_ms) + " %h\n";
+    for (std::size_t i = 0; i < o.hosts; ++i) {
+        text += "\n[Host " + daemon_host_name(i) + "]\nBackend=command\n" + enter +
+                "LeaveCommand=/bin/true\nTimeoutSec=" + std::to_string(kHostTimeoutSec) + "\n";
+    }
+    return text;
+}
+
+// A non-root user may own and call the daemon's name on the private bus (the shipped policy
+// gives it to root only).
+std::string daemon_bus_policy() {
+    if (::getuid() == 0)
+        return {};
+    return "  <policy user=\"" + std::to_string(::getuid()) + "\">\n    <allow own=\"" +
+           kDaemonName + "\"/>\n    <allow send_destination=\"" + kDaemonName +
+           "\"/>\n  </policy>\n";
+}
+
+long status_of(pid_t pid, const char* key) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    const std::string prefix = std::string(key) + ":";
+    while (std::getline(in, line)) {
+        if (line.compare(0, prefix.size(), prefix) == 0)
+            return std::strtol(line.c_str() + prefix.size(), nullptr, 10);
+    }
+    return -1;
+}
+
+long children_of(pid_t pid) {
+    long n = 0;
+    for (pid_t tid : thread_ids(pid)) {
+        std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) +
+                         "/children");
+        std::string child;
+        while (in >> child)
+            ++n;
+    }
+    return n;
+}
+
+// What the signal connection's thread records.
+struct SignalLog {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::size_t maintenance = 0;
+    std::size_t other = 0;
+    std::string first_other;
+    Clock::time_point last;
+};
+
+// CPU time of a process's reaped children so far, in seconds (/proc/PID/stat, cutime + cstime).
+double children_cpu_of(pid_t pid) {
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos)
+        return -1;
+    // After ')': state (3) ... utime (14), stime (15), cutime (16), cstime (17).
+    std::istringstream fields(stat.substr(paren + 1));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 17 && fields >> field; ++i) {
+        if (i == 16 || i == 17)
+            ticks += std::strtod(field.c_str(), nullptr);
+    }
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+struct BenchInterrupted {};
+
+// One flip through a fresh bus and daemon whose state directory is under `state_base`.
+struct DaemonRun {
+    std::string where;  // the state directory's file system
+    double daemon_start_s = 0;
+    double wall_s = 0;  // from just before Start to the last HostStateChanged "maintenance"
+    double start_call_s = 0;
+    std::size_t maintenance = 0;
+    std::size_t other = 0;
+    std::string first_other;
+    int most_running = 0;
+    int started = 0;
+    long children_max = 0;
+    long threads_idle = 0;
+    long threads_max = 0;
+    std::size_t samples = 0;
+    MemoryStatus memory_idle;
+    MemoryStatus memory_after;
+    double daemon_cpu_s = 0;    // every thread of the daemon, over the flip (schedstat)
+    double children_cpu_s = 0;  // its reaped commands (cutime + cstime)
+    double bus_cpu_s = 0;       // dbus-daemon
+    std::string window_status;
+    std::size_t log_lines = 0;
+};
+
+DaemonRun flip_through_daemon(const Options& options, const std::filesystem::path& state_base,
+                              const std::string& where, CounterFile& counter) {
+    DaemonRun r;
+    r.where = where;
+    TempDir dir(state_base, "maint-bench-hosts-daemon.", 0755);
+    const auto state_dir = dir.path() / "state";
+    const auto runtime_dir = dir.path() / "run";
+    const auto daemon_log = dir.path() / "maintenanced.log";
+    std::filesystem::create_directories(state_dir);
+    std::filesystem::create_directories(runtime_dir);
+
+    PrivateBus bus(dir.path(), daemon_bus_policy());
+    ::setenv("DBUS_SYSTEM_BUS_ADDRESS", bus.address().c_str(), 1);
+
+    const auto config_file = dir.path() / "maintenanced.conf";
+    write_file(config_file, daemon_config(options, state_dir, runtime_dir, counter.path()));
+    const auto daemon_begin = Clock::now();
+    ChildProcess daemon(
+        {MAINT_DAEMON_PATH, "--config", config_file.string()},
+        environment_with({{"DBUS_SYSTEM_BUS_ADDRESS", bus.address()}},
+                         {"NOTIFY_SOCKET", "JOURNAL_STREAM", "LISTEN_FDS", "LISTEN_PID"}),
+        daemon_log);
+    auto daemon_failure = [&](const std::string& what) {
+        const std::string how = daemon.running() ? "still running" : daemon.describe_exit();
+        std::string output = read_file(daemon_log);
+        if (output.size() > 8000)
+            output = "[...]\n" + output.substr(output.size() - 8000);
+        return SetupError(what + " (maintenanced " + how + "); the end of its output:\n" + output);
+    };
+
+    auto calls = sdbus::createSystemBusConnection();
+    auto bus_proxy = sdbus::createProxy(*calls, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    auto owned = [&] {
+        bool has_owner = false;
+        bus_proxy->callMethod("NameHasOwner")
+            .onInterface("org.freedesktop.DBus")
+            .withArguments(std::string(kDaemonName))
+            .storeResultsTo(has_owner);
+        return has_owner;
+    };
+    while (!owned()) {
+        if (g_interrupted)
+            throw BenchInterrupted{};
+        if (!daemon.running())
+            throw daemon_failure("maintenanced exited before owning " + std::string(kDaemonName));
+        if (Clock::now() - daemon_begin > kDaemonStartTimeout)
+            throw daemon_failure("maintenanced did not own " + std::string(kDaemonName));
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    r.daemon_start_s = std::chrono::duration<double>(Clock::now() - daemon_begin).count();
+
+    // The signals on their own connection and thread; the calls, synchronous, on the other.
+    SignalLog log;
+    auto signals = sdbus::createSystemBusConnection();
+    auto signal_proxy = sdbus::createProxy(*signals, kDaemonName, kManagerPath);
+    signal_proxy->uponSignal("HostStateChanged")
+        .onInterface(kManagerInterface)
+        .call([&log](const std::string& host, const std::string& state) {
+            const auto now = Clock::now();
+            std::lock_guard lock(log.mutex);
+            if (state == "maintenance") {
+                ++log.maintenance;
+                log.last = now;
+            } else if (log.other++ == 0) {
+                log.first_other = host + " " + state;
+            }
+            log.changed.notify_all();
+        });
+    signal_proxy->finishRegistration();
+    signals->enterEventLoopAsync();
+    struct LeaveLoop {
+        sdbus::IConnection& connection;
+        ~LeaveLoop() { connection.leaveEventLoop(); }
+    } leave_loop{*signals};
+
+    r.threads_idle = status_of(daemon.pid(), "Threads");
+    r.threads_max = r.threads_idle;
+    r.memory_idle = read_memory(daemon.pid());
+
+    auto manager = sdbus::createProxy(*calls, kDaemonName, kManagerPath);
+    std::vector<std::string> names;
+    names.reserve(options.hosts);
+    for (std::size_t i = 0; i < options.hosts; ++i)
+        names.push_back(daemon_host_name(i));
+    const auto now_usec =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+    const std::uint64_t hour = 3600ULL * 1'000'000ULL;
+    std::map<std::string, sdbus::Variant> schedule_options{
+        {"Hosts", sdbus::Variant(names)}, {"NotifyLeadUSec", sdbus::Variant(std::uint64_t{0})}};
+    sdbus::ObjectPath window_path;
+    std::atomic<bool> sampling{true};
+    Clock::time_point begin;
+    std::uint64_t daemon_cpu_before = 0, bus_cpu_before = 0;
+    double children_cpu_before = 0;
+    try {
+        manager->callMethod("ScheduleWindow")
+            .onInterface(kManagerInterface)
+            .withArguments(now_usec + hour, now_usec + 3 * hour,
+                           std::string("maint_bench_hosts through the daemon"),
+                           std::vector<std::string>{}, schedule_options)
+            .storeResultsTo(window_path);
+        auto window = sdbus::createProxy(*calls, kDaemonName, window_path);
+
+        counter.reset();
+        // Threads and children of the daemon, sampled from here while it flips (a thread of the
+        // bench: it is the daemon's threads that are counted).
+        std::thread sampler([&] {
+            while (sampling.load()) {
+                const long threads = status_of(daemon.pid(), "Threads");
+                r.threads_max = std::max(r.threads_max, threads);
+                r.children_max = std::max(r.children_max, children_of(daemon.pid()));
+                ++r.samples;
+                std::this_thread::sleep_for(kSamplePeriod);
+            }
+        });
+        struct Join {
+            std::atomic<bool>& flag;
+            std::thread& thread;
+            ~Join() {
+                flag = false;
+                if (thread.joinable())
+                    thread.join();
+            }
+        } join{sampling, sampler};
+
+        daemon_cpu_before = process_cpu_ns(daemon.pid());
+        bus_cpu_before = process_cpu_ns(bus.pid());
+        children_cpu_before = children_cpu_of(daemon.pid());
+        begin = Clock::now();
+        window->callMethod("Start")
+            .onInterface(kWindowInterface)
+            .withTimeout(kStartCallTimeout)
+            .withArguments(std::map<std::string, sdbus::Variant>{});
+        r.start_call_s = std::chrono::duration<double>(Clock::now() - begin).count();
+
+        std::unique_lock lock(log.mutex);
+        const auto deadline = Clock::now() + kFlipTimeout;
+        while (log.maintenance + log.other < options.hosts) {
+            log.changed.wait_for(lock, std::chrono::milliseconds(100));
+            if (g_interrupted)
+                throw BenchInterrupted{};
+            if (Clock::now() > deadline || !daemon.running()) {
+                const std::size_t seen = log.maintenance + log.other;
+                lock.unlock();
+                throw daemon_failure("HostStateChanged for " + std::to_string(seen) + " of " +
+                                     std::to_string(options.hosts) + " hosts");
+            }
+        }
+    } catch (const sdbus::Error& e) {
+        throw daemon_failure("a call failed: " + e.getName() + ": " + e.getMessage());
+    }
+    sampling = false;
+    r.daemon_cpu_s = static_cast<double>(process_cpu_ns(daemon.pid()) - daemon_cpu_before) / 1e9;
+    r.bus_cpu_s = static_cast<double>(process_cpu_ns(bus.pid()) - bus_cpu_before) / 1e9;
+    r.children_cpu_s = children_cpu_of(daemon.pid()) - children_cpu_before;
+    r.memory_after = read_memory(daemon.pid());
+    try {
+        auto window = sdbus::createProxy(*calls, kDaemonName, window_path);
+        r.window_status =
+            window->getProperty("Status").onInterface(kWindowInterface).get<std::string>();
+        const auto lines =
+            window->getProperty("Log")
+                .onInterface(kWindowInterface)
+                .get<std::vector<sdbus::Struct<std::uint64_t, std::string, std::string>>>();
+        r.log_lines = lines.size();
+    } catch (const sdbus::Error& e) {
+        throw daemon_failure("reading the window failed: " + e.getName() + ": " + e.getMessage());
+    }
+    {
+        std::lock_guard lock(log.mutex);
+        r.maintenance = log.maintenance;
+        r.other = log.other;
+        r.first_other = log.first_other;
+        r.wall_s = std::chrono::duration<double>(log.last - begin).count();
+    }
+    r.most_running = counter.most_running();
+    r.started = counter.started();
+    return r;
+}
+
+int run_through_daemon(const Options& options) {
+    const auto run_begin = Clock::now();
+    if (::access(MAINT_DAEMON_PATH, X_OK) != 0)
+        throw SetupError(std::string("cannot run ") + MAINT_DAEMON_PATH);
+    const std::filesystem::path shm = "/dev/shm";
+    const bool have_shm = std::filesystem::is_directory(shm);
+    // The counter on tmpfs: the commands map it.
+    TempDir counter_dir(have_shm ? shm : default_temp_base(), "maint-bench-hosts.", 0755);
+    CounterFile counter(counter_dir.path() / "counter");
+
+    std::printf(
+        "\nthrough the daemon: %s on a private bus, %zu command hosts, MaxParallelHosts=%u\n",
+        MAINT_DAEMON_PATH, options.hosts, options.parallel);
+    std::printf(
+        "  hosts    EnterCommand=%s COUNTER %u %%h, LeaveCommand=/bin/true, "
+        "TimeoutSec=%llu\n",
+        MAINT_HOST_COMMAND_PATH, options.command_ms,
+        static_cast<unsigned long long>(kHostTimeoutSec));
+    std::printf(
+        "  calls    ScheduleWindow (start in 1 h, Hosts = all, NotifyLeadUSec=0), then the "
+        "window's Start;\n           timed from just before Start to the last HostStateChanged "
+        "\"maintenance\"\n");
+    std::printf("  machine  load average %s\n", load_average().c_str());
+    std::fflush(stdout);
+
+    // The state directory where a service's would be (a disk, with its syncs), then on tmpfs,
+    // where a sync costs nothing: the difference is what the syncs cost.
+    std::vector<std::pair<std::filesystem::path, std::string>> places = {
+        {default_temp_base(), "state on " + default_temp_base().string() + " (disk)"}};
+    if (have_shm)
+        places.push_back({shm, "state on /dev/shm (tmpfs)"});
+    std::vector<DaemonRun> runs;
+    for (const auto& [base, label] : places) {
+        if (g_interrupted)
+            return 130;
+        try {
+            runs.push_back(flip_through_daemon(options, base, label, counter));
+        } catch (const BenchInterrupted&) {
+            return 130;
+        }
+        std::printf("  %s: done\n", label.c_str());
+        std::fflush(stdout);
+    }
+
+    const double waves = std::ceil(static_cast<double>(options.hosts) / options.parallel);
+    const double ideal = waves * options.command_ms / 1000.0;
+    const double n = static_cast<double>(options.hosts);
+    std::printf("\n  ideal ceil(%zu/%u) x %u ms = %.3f s\n", options.hosts, options.parallel,
+                options.command_ms, ideal);
+    std::printf("  %-38s %9s %7s %9s %8s %9s %7s %9s %9s %9s %9s\n", "", "wall s", "ratio",
+                "Start s", "most run", "children", "threads", "VmHWM", "daemon ms", "cmd ms/h",
+                "bus ms/h");
+    for (const auto& r : runs) {
+        char threads[24];
+        std::snprintf(threads, sizeof threads, "%ld/%ld", r.threads_idle, r.threads_max);
+        std::printf("  %-38s %9.3f %6.2fx %9.3f %8d %9ld %7s %9s %9.2f %9.2f %9.2f\n",
+                    r.where.c_str(), r.wall_s, r.wall_s / ideal, r.start_call_s, r.most_running,
+                    r.children_max, threads, mb(r.memory_after.hwm_kb).c_str(),
+                    r.daemon_cpu_s * 1000.0 / n, r.children_cpu_s * 1000.0 / n,
+                    r.bus_cpu_s * 1000.0 / n);
+    }
+    std::printf(
+        "  wall s: from just before Start to the last HostStateChanged \"maintenance\";\n"
+        "  Start s: the Start call (it answers once the hosts are flipped);\n"
+        "  most run: the most commands running at once, counted by the commands;\n"
+        "  children: the most children of the daemon seen in /proc (sampled every %lld ms);\n"
+        "  threads: the daemon's, idle / the most seen while flipping;\n"
+        "  VmHWM: the daemon's peak RSS after the flip;\n"
+        "  daemon ms, cmd ms, bus ms per host: CPU of the daemon (every thread), of its\n"
+        "  commands (cutime + cstime) and of dbus-daemon over the flip, per host\n",
+        static_cast<long long>(kSamplePeriod.count()));
+    for (const auto& r : runs) {
+        std::printf(
+            "  %s: daemon up %.2f s after exec; VmRSS %s idle, %s after (anon %s, file %s, "
+            "shmem %s);\n    window %s, %zu log lines; %d commands started\n",
+            r.where.c_str(), r.daemon_start_s, mb(r.memory_idle.rss_kb).c_str(),
+            mb(r.memory_after.rss_kb).c_str(), mb(r.memory_after.rss_anon_kb).c_str(),
+            mb(r.memory_after.rss_file_kb).c_str(), mb(r.memory_after.rss_shmem_kb).c_str(),
+            r.window_status.c_str(), r.log_lines, r.started);
+        if (r.other > 0)
+            std::printf("    hosts in another state: %zu; first: %s\n", r.other,
+                        r.first_other.c_str());
+    }
+
+    const DaemonRun& head = runs.front();
+    auto verdict = [](bool met) { return met ? "met" : "NOT met"; };
+    std::printf("\nverdict (through the daemon, %s)\n", head.where.c_str());
+    std::printf("  Start to last HostStateChanged / ideal = %.2fx, target <= %.1fx: %s\n",
+                head.wall_s / ideal, kRatioTarget, verdict(head.wall_s / ideal <= kRatioTarget));
+    std::printf("  most running at once = %d, limit %u: %s\n", head.most_running, options.parallel,
+                verdict(head.most_running <= static_cast<int>(options.parallel)));
+    std::printf("  daemon threads while flipping = %ld (%ld idle): %s\n", head.threads_max,
+                head.threads_idle, verdict(head.threads_max == head.threads_idle));
+    std::printf("  daemon peak RSS (VmHWM) = %s (%s idle): reported, no target\n",
+                mb(head.memory_after.hwm_kb).c_str(), mb(head.memory_idle.rss_kb).c_str());
+    std::printf("  hosts not in maintenance = %zu: %s\n", head.other, verdict(head.other == 0));
+    std::printf("\ntotal through the daemon %.1f s\n",
+                std::chrono::duration<double>(Clock::now() - run_begin).count());
+    std::fflush(stdout);
+    return 0;
+}
+
+int run(const Options& options) {
+    if (options.direct) {
+        const int code = run_direct(options);
+        if (code != 0 || !options.daemon)
+            return code;
+    }
+    return run_through_daemon(options);
 }
 
 }  // namespace

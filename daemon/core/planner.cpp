@@ -466,27 +466,48 @@ void Planner::enter_hosts(WindowId id, std::function<void()> next) {
         next();
         return;
     }
-    auto failures = std::make_shared<std::size_t>(0);
+    // Each host's line goes into the Log, but not one commit per host: a commit copies and
+    // saves the whole window (its hosts and its Log), which made a 1,000-host flip quadratic.
+    // Lines are committed in batches, and the rest with the summary at the end.
+    struct Flips {
+        std::vector<HostFlip> pending;
+        std::size_t failures = 0;
+    };
+    constexpr std::size_t kLinesPerCommit = 64;
+    auto flips = std::make_shared<Flips>();
+    auto flush = [this, id, flips](std::function<void(Window&)> also) {
+        commit_or_report(id, [&](Window& x) {
+            for (const auto& f : flips->pending) {
+                if (!f.ok)
+                    x.had_errors = true;
+                add_log(x, f.ok ? LogLevel::Info : LogLevel::Error, f.message);
+            }
+            if (also)
+                also(x);
+        });
+        flips->pending.clear();
+    };
     try {
         ports_.hosts.flip(
             hosts, true, id,
-            [this, id, failures](const HostFlip& flip) {
+            [this, flips, flush](const HostFlip& flip) {
                 if (!flip.ok)
-                    ++*failures;
+                    ++flips->failures;
                 record_host(flip);
-                commit_or_report(id, [&](Window& x) {
-                    if (!flip.ok)
-                        x.had_errors = true;
-                    add_log(x, flip.ok ? LogLevel::Info : LogLevel::Error, flip.message);
-                });
+                flips->pending.push_back(flip);
+                if (flips->pending.size() >= kLinesPerCommit)
+                    flush(nullptr);
             },
-            [mark_done, hosts, failures, next] {
-                const std::size_t ok = hosts.size() - *failures;
-                mark_done(*failures ? LogLevel::Warning : LogLevel::Info,
-                          "Hosts: " + std::to_string(ok) + " of " + std::to_string(hosts.size()) +
-                              " in maintenance" +
-                              (*failures ? ", " + std::to_string(*failures) + " failed." : "."),
-                          false);
+            [this, flips, flush, hosts, next] {
+                const std::size_t failed = flips->failures;
+                const std::size_t ok = hosts.size() - failed;
+                const std::string line =
+                    "Hosts: " + std::to_string(ok) + " of " + std::to_string(hosts.size()) +
+                    " in maintenance" + (failed ? ", " + std::to_string(failed) + " failed." : ".");
+                flush([&](Window& x) {
+                    x.steps_done |= kStepHostsEntered;
+                    add_log(x, failed ? LogLevel::Warning : LogLevel::Info, line);
+                });
                 next();
             });
     } catch (const Error& e) {
