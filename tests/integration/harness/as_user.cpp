@@ -13,7 +13,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -127,9 +129,13 @@ std::vector<UserCallResult> call_as_user(uid_t uid, gid_t gid, const std::string
     return call_as_user(who, address, calls);
 }
 
-std::vector<UserCallResult> call_as_user(const UserIdentity& who, const std::string& address,
-                                         const std::vector<UserCall>& calls) {
-    const uid_t uid = who.uid;
+namespace {
+
+// One child: forks, runs the calls as `who`, and returns what it printed — or nullopt when it
+// printed nothing at all before the deadline.
+std::optional<std::string> run_child(const UserIdentity& who, const std::string& address,
+                                     const std::vector<UserCall>& calls,
+                                     std::chrono::seconds limit) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) < 0)
         throw std::runtime_error("pipe2 failed");
@@ -145,7 +151,8 @@ std::vector<UserCallResult> call_as_user(const UserIdentity& who, const std::str
     }
     ::close(p[1]);
     std::string text;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    bool eof = false;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
@@ -161,8 +168,10 @@ std::vector<UserCallResult> call_as_user(const UserIdentity& who, const std::str
         const ssize_t r = ::read(p[0], buf, sizeof buf);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
+        if (r <= 0) {
+            eof = true;
             break;
+        }
         text.append(buf, static_cast<std::size_t>(r));
     }
     ::close(p[0]);
@@ -170,6 +179,27 @@ std::vector<UserCallResult> call_as_user(const UserIdentity& who, const std::str
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    if (!eof && text.empty())
+        return std::nullopt;
+    return text;
+}
+
+}  // namespace
+
+std::vector<UserCallResult> call_as_user(const UserIdentity& who, const std::string& address,
+                                         const std::vector<UserCall>& calls) {
+    const uid_t uid = who.uid;
+    // A child forked from this multi-threaded process (the test's bus connections run their
+    // own threads) can, rarely, stop dead in a lock another thread held at fork time (seen
+    // once under ASan). It then prints nothing at all: try once more with a fresh fork; a
+    // second silence is a real failure and comes back as no results.
+    std::optional<std::string> out = run_child(who, address, calls, std::chrono::seconds(20));
+    if (!out) {
+        std::fprintf(stderr, "call_as_user: the child as uid %u said nothing in 20 s; retrying\n",
+                     static_cast<unsigned>(uid));
+        out = run_child(who, address, calls, std::chrono::seconds(30));
+    }
+    const std::string text = out.value_or("");
 
     std::vector<UserCallResult> results;
     std::istringstream lines(text);
