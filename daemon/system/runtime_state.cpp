@@ -106,7 +106,9 @@ void RuntimeState::window_changed(const Window& w, std::uint32_t fields) {
         activate(w);
 }
 
-void RuntimeState::window_started(const Window& w) { activate(w); }
+void RuntimeState::window_started(const Window& w) {
+    activate(w);
+}
 
 void RuntimeState::window_finished(const Window& w) {
     if (active_ == w.id)
