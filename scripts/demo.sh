@@ -44,7 +44,7 @@ cat >"$work/bus.conf" <<CONF
   <includedir>$top/dbus</includedir>
 </busconfig>
 CONF
-dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile &
+dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile 2>"$work/bus.log" &
 bus_pid=$!
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus.socket"
 for _ in $(seq 100); do [ -S "$work/bus.socket" ] && break; sleep 0.05; done
