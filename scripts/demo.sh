@@ -48,6 +48,11 @@ dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile 2>"$work/bus.log
 bus_pid=$!
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus.socket"
 for _ in $(seq 100); do [ -S "$work/bus.socket" ] && break; sleep 0.05; done
+if [ ! -S "$work/bus.socket" ]; then
+  echo "demo: the private bus did not start:" >&2
+  cat "$work/bus.log" >&2
+  exit 1
+fi
 
 # Built-in defaults, except where the demo must not touch this machine: its state lives in the
 # temporary directory, it writes to no one's terminal and not to /run/motd.d, and its one host is
