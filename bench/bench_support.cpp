@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -407,6 +409,34 @@ std::uint64_t context_switches(pid_t pid) {
             total += static_cast<std::uint64_t>(voluntary + nonvoluntary);
     }
     return total;
+}
+
+std::optional<std::size_t> parse_count(const std::string& text) {
+    std::size_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size())
+        return std::nullopt;
+    return value;
+}
+
+std::string format_mb(long kb) {
+    if (kb < 0)
+        return "n/a";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(kb) / 1024.0);
+    return text;
+}
+
+long status_field(pid_t pid, const char* key) {
+    std::ifstream in(pid == 0 ? std::string("/proc/self/status")
+                              : "/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    const std::string prefix = std::string(key) + ":";
+    while (std::getline(in, line)) {
+        if (line.compare(0, prefix.size(), prefix) == 0)
+            return std::strtol(line.c_str() + prefix.size(), nullptr, 10);
+    }
+    return -1;
 }
 
 }  // namespace maint::bench

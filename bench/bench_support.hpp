@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -94,6 +95,14 @@ std::vector<pid_t> thread_ids(pid_t pid);
 std::size_t pin_process(pid_t pid, int cpu);
 void pin_thread(pid_t tid, int cpu);
 void pin_current_thread(int cpu);
+
+// A whole non-negative decimal number, or nullopt (for the command-line options).
+std::optional<std::size_t> parse_count(const std::string& text);
+// "12.3 MB" for a size in kB; "n/a" for a negative one (unknown).
+std::string format_mb(long kb);
+// The number in one field of /proc/PID/status ("Threads", "VmHWM", ...), or -1; pid 0 is
+// this process.
+long status_field(pid_t pid, const char* key);
 
 // Fields of /proc/PID/status, in kB.
 struct MemoryStatus {

@@ -110,14 +110,6 @@ void usage(std::FILE* out) {
         kSerialHosts, MAINT_HOST_COMMAND_PATH, MAINT_DAEMON_PATH);
 }
 
-std::optional<std::size_t> parse_count(const std::string& text) {
-    std::size_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return std::nullopt;
-    return value;
-}
-
 std::optional<Options> parse_arguments(int argc, char** argv, int& exit_code) {
     Options o;
     for (int i = 1; i < argc; ++i) {
@@ -192,17 +184,6 @@ void on_interrupt(int) {
 // What the bench reads about itself
 
 // The number after "Key:" in /proc/self/status; -1 when missing.
-long self_status(const char* key) {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    const std::string prefix = std::string(key) + ":";
-    while (std::getline(in, line)) {
-        if (line.compare(0, prefix.size(), prefix) == 0)
-            return std::strtol(line.c_str() + prefix.size(), nullptr, 10);
-    }
-    return -1;
-}
-
 // Children of this process's main thread, the one that spawns them (/proc/.../children).
 long child_count() {
     static const std::string path = "/proc/self/task/" + std::to_string(::getpid()) + "/children";
@@ -374,7 +355,7 @@ Result run_scenario(const Scenario& s, const Options& options, CounterFile& coun
 
     auto sample = [&] {
         const double cpu_begin = thread_cpu_seconds();
-        const long threads = self_status("Threads");
+        const long threads = status_field(0, "Threads");
         r.threads_min = r.threads_min < 0 ? threads : std::min(r.threads_min, threads);
         r.threads_max = std::max(r.threads_max, threads);
         r.most_children_sampled = std::max(r.most_children_sampled, child_count());
@@ -396,7 +377,7 @@ Result run_scenario(const Scenario& s, const Options& options, CounterFile& coun
 
     ::malloc_trim(0);
     const bool peak_reset = reset_peak_rss();
-    r.rss_before_kb = self_status("VmRSS");
+    r.rss_before_kb = status_field(0, "VmRSS");
     const double self_before = cpu_seconds(RUSAGE_SELF);
     const double children_before = cpu_seconds(RUSAGE_CHILDREN);
     const auto begin = Clock::now();
@@ -424,7 +405,7 @@ Result run_scenario(const Scenario& s, const Options& options, CounterFile& coun
     io.run();
     r.self_cpu_s = cpu_seconds(RUSAGE_SELF) - self_before - r.sampler_cpu_s;
     r.children_cpu_s = cpu_seconds(RUSAGE_CHILDREN) - children_before;
-    r.hwm_kb = peak_reset ? self_status("VmHWM") : -1;
+    r.hwm_kb = peak_reset ? status_field(0, "VmHWM") : -1;
     if (s.nofile)
         ::setrlimit(RLIMIT_NOFILE, &saved_nofile);
     if (!done)
@@ -520,17 +501,9 @@ double ideal_seconds(const Scenario& s, const Options& o) {
     return waves * o.command_ms / 1000.0;
 }
 
-std::string mb(long kb) {
-    if (kb < 0)
-        return "n/a";
-    char text[32];
-    std::snprintf(text, sizeof text, "%.1f MB", kb / 1024.0);
-    return text;
-}
-
 int run_direct(const Options& options) {
     const auto run_begin = Clock::now();
-    const long threads_at_start = self_status("Threads");
+    const long threads_at_start = status_field(0, "Threads");
     const std::filesystem::path shm = "/dev/shm";
     TempDir dir(std::filesystem::is_directory(shm) ? shm : default_temp_base(),
                 "maint-bench-hosts.", 0755);
@@ -687,7 +660,8 @@ int run_direct(const Options& options) {
             std::snprintf(threads, sizeof threads, "%ld-%ld", threads_min, threads_max);
         std::printf("  %-46s %9s %9ld %7s %11s %11s %10.0f %9.0f\n", s.label.c_str(),
                     counted < 0 ? "-" : std::to_string(counted).c_str(), children, threads,
-                    mb(hwm).c_str(), mb(growth).c_str(), median_of(cpu), median_of(child_cpu));
+                    format_mb(hwm).c_str(), format_mb(growth).c_str(), median_of(cpu),
+                    median_of(child_cpu));
     }
     std::printf(
         "  most run: the most commands running at once, counted by the commands (max over "
@@ -820,17 +794,6 @@ std::string daemon_bus_policy() {
     return "  <policy user=\"" + std::to_string(::getuid()) + "\">\n    <allow own=\"" +
            kDaemonName + "\"/>\n    <allow send_destination=\"" + kDaemonName +
            "\"/>\n  </policy>\n";
-}
-
-long status_of(pid_t pid, const char* key) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    const std::string prefix = std::string(key) + ":";
-    while (std::getline(in, line)) {
-        if (line.compare(0, prefix.size(), prefix) == 0)
-            return std::strtol(line.c_str() + prefix.size(), nullptr, 10);
-    }
-    return -1;
 }
 
 long children_of(pid_t pid) {
@@ -973,7 +936,7 @@ DaemonRun flip_through_daemon(const Options& options, const std::filesystem::pat
         ~LeaveLoop() { connection.leaveEventLoop(); }
     } leave_loop{*signals};
 
-    r.threads_idle = status_of(daemon.pid(), "Threads");
+    r.threads_idle = status_field(daemon.pid(), "Threads");
     r.threads_max = r.threads_idle;
     r.memory_idle = read_memory(daemon.pid());
 
@@ -1008,7 +971,7 @@ DaemonRun flip_through_daemon(const Options& options, const std::filesystem::pat
         // bench: it is the daemon's threads that are counted).
         std::thread sampler([&] {
             while (sampling.load()) {
-                const long threads = status_of(daemon.pid(), "Threads");
+                const long threads = status_field(daemon.pid(), "Threads");
                 r.threads_max = std::max(r.threads_max, threads);
                 r.children_max = std::max(r.children_max, children_of(daemon.pid()));
                 ++r.samples;
@@ -1137,7 +1100,7 @@ int run_through_daemon(const Options& options) {
         std::snprintf(threads, sizeof threads, "%ld/%ld", r.threads_idle, r.threads_max);
         std::printf("  %-38s %9.3f %6.2fx %9.3f %8d %9ld %7s %9s %9.2f %9.2f %9.2f\n",
                     r.where.c_str(), r.wall_s, r.wall_s / ideal, r.start_call_s, r.most_running,
-                    r.children_max, threads, mb(r.memory_after.hwm_kb).c_str(),
+                    r.children_max, threads, format_mb(r.memory_after.hwm_kb).c_str(),
                     r.daemon_cpu_s * 1000.0 / n, r.children_cpu_s * 1000.0 / n,
                     r.bus_cpu_s * 1000.0 / n);
     }
@@ -1155,10 +1118,11 @@ int run_through_daemon(const Options& options) {
         std::printf(
             "  %s: daemon up %.2f s after exec; VmRSS %s idle, %s after (anon %s, file %s, "
             "shmem %s);\n    window %s, %zu log lines; %d commands started\n",
-            r.where.c_str(), r.daemon_start_s, mb(r.memory_idle.rss_kb).c_str(),
-            mb(r.memory_after.rss_kb).c_str(), mb(r.memory_after.rss_anon_kb).c_str(),
-            mb(r.memory_after.rss_file_kb).c_str(), mb(r.memory_after.rss_shmem_kb).c_str(),
-            r.window_status.c_str(), r.log_lines, r.started);
+            r.where.c_str(), r.daemon_start_s, format_mb(r.memory_idle.rss_kb).c_str(),
+            format_mb(r.memory_after.rss_kb).c_str(), format_mb(r.memory_after.rss_anon_kb).c_str(),
+            format_mb(r.memory_after.rss_file_kb).c_str(),
+            format_mb(r.memory_after.rss_shmem_kb).c_str(), r.window_status.c_str(), r.log_lines,
+            r.started);
         if (r.other > 0)
             std::printf("    hosts in another state: %zu; first: %s\n", r.other,
                         r.first_other.c_str());
@@ -1174,7 +1138,8 @@ int run_through_daemon(const Options& options) {
     std::printf("  daemon threads while flipping = %ld (%ld idle): %s\n", head.threads_max,
                 head.threads_idle, verdict(head.threads_max == head.threads_idle));
     std::printf("  daemon peak RSS (VmHWM) = %s (%s idle): reported, no target\n",
-                mb(head.memory_after.hwm_kb).c_str(), mb(head.memory_idle.rss_kb).c_str());
+                format_mb(head.memory_after.hwm_kb).c_str(),
+                format_mb(head.memory_idle.rss_kb).c_str());
     std::printf("  hosts not in maintenance = %zu: %s\n", head.other, verdict(head.other == 0));
     std::printf("\ntotal through the daemon %.1f s\n",
                 std::chrono::duration<double>(Clock::now() - run_begin).count());

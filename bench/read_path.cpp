@@ -98,14 +98,6 @@ void usage(std::FILE* out) {
         MAINT_DAEMON_PATH);
 }
 
-std::optional<std::size_t> parse_count(const std::string& text) {
-    std::size_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return std::nullopt;
-    return value;
-}
-
 // Returns the options, or nullopt with `exit_code` set (help or a usage error).
 std::optional<Options> parse_arguments(int argc, char** argv, int& exit_code) {
     Options o;
@@ -357,12 +349,6 @@ struct Loop {
     }
 };
 
-std::string mb(long kb) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(kb) / 1024.0);
-    return text;
-}
-
 const char* verdict(bool met) {
     return met ? "met" : "NOT met";
 }
@@ -431,7 +417,7 @@ int run(const Options& options) {
     const SeedReport seed = seed_history(state_dir, options.windows);
     std::printf("  history  %zu finished windows in %.2f s: %s; windows.db %s\n", options.windows,
                 seed.elapsed.count(), seed.where.c_str(),
-                mb(static_cast<long>(seed.database_bytes / 1024)).c_str());
+                format_mb(static_cast<long>(seed.database_bytes / 1024)).c_str());
     std::fflush(stdout);
     check_interrupted();
 
@@ -619,8 +605,9 @@ int run(const Options& options) {
     std::printf("\nmaintenanced memory (/proc/%d/status)\n", daemon.pid());
     auto memory_line = [](const char* when, const MemoryStatus& m) {
         std::printf("  %-26s VmRSS %8s  VmHWM %8s  (anon %s, file %s, shmem %s)\n", when,
-                    mb(m.rss_kb).c_str(), mb(m.hwm_kb).c_str(), mb(m.rss_anon_kb).c_str(),
-                    mb(m.rss_file_kb).c_str(), mb(m.rss_shmem_kb).c_str());
+                    format_mb(m.rss_kb).c_str(), format_mb(m.hwm_kb).c_str(),
+                    format_mb(m.rss_anon_kb).c_str(), format_mb(m.rss_file_kb).c_str(),
+                    format_mb(m.rss_shmem_kb).c_str());
     };
     memory_line("after start", memory_at_start);
     memory_line("after GetAll rounds", memory_after_get_all);
@@ -637,8 +624,8 @@ int run(const Options& options) {
     std::printf("  GetAll p50 / echo p50 = %.2fx, target <= %.1fx: %s\n", get_all_ratio,
                 kGetAllRatioTarget, verdict(get_all_ratio <= kGetAllRatioTarget));
     std::printf("  VmRSS after ListWindows = %s, target < %s with %zu windows: %s\n",
-                mb(memory_after_list.rss_kb).c_str(), mb(kRssTargetKb).c_str(), options.windows,
-                verdict(memory_after_list.rss_kb < kRssTargetKb));
+                format_mb(memory_after_list.rss_kb).c_str(), format_mb(kRssTargetKb).c_str(),
+                options.windows, verdict(memory_after_list.rss_kb < kRssTargetKb));
     std::printf("  idle context switches = %llu in %zu s, target %llu: %s\n",
                 static_cast<unsigned long long>(idle_switches), options.idle_seconds,
                 static_cast<unsigned long long>(kIdleSwitchesTarget),
