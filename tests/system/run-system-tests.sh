@@ -33,7 +33,7 @@ SRC=$(cd "$SRC" && pwd -P)
 # prints XPASS, and it is time to move it to READY_CHECKS.
 READY_CHECKS="installed_files catalog unit_security sandbox_probe service_start bus_call
               watchdog_armed watchdog_pings reload bus_activation children_and_hosts
-              journal_message_id timers_created timer_starts_window cancel_removes_timers
+              journal_message_id timers_created timer_starts_window cancel_removes_timers elapsed_is_for_the_timer_only
               restart_and_kill_keep_timers journal_each_event
               sessions_end_on_start sessions_list sessions_state_file sessions_starter_spared
               sessions_guard pam_account terminate_sessions"
@@ -666,6 +666,29 @@ check_cancel_removes_timers() {
   [ -z "$(X systemctl list-units --all --no-legend --plain "maintenanced-window-$id-*")" ] \
     && pass "Cancel removed window $id's timers and services" \
     || fail "left after Cancel: $(X systemctl list-units --all --no-legend --plain "maintenanced-window-$id-*" | awk '{print $1}' | tr '\n' ' ')"
+}
+
+check_elapsed_is_for_the_timer_only() {
+  ensure_running
+  reset_windows
+  local id out
+  id=$(schedule +2h +3h)
+  # Root, but not running in the window's own timer service: refused, and nothing starts.
+  out=$(X busctl call $BUS $MGR_PATH org.example.Maintenance1.Timers Elapsed us "$id" start 2>&1)
+  [[ "$out" == *"maintenanced-window-$id-start.service"* || "$out" == *"ccess denied"* ]] \
+    && pass "root outside the timer's unit is refused: $out" || fail "Elapsed as plain root: $out"
+  # The right unit name, but a service made by hand as another user: the bus policy says no.
+  X sh -c 'id alice >/dev/null 2>&1 || useradd -m -s /bin/bash alice'
+  # (a window id with no units of its own, so that the name is free)
+  out=$(X systemd-run --wait --pipe -q --uid=alice --unit="maintenanced-window-$((id + 1000))-end" \
+          busctl call $BUS $MGR_PATH org.example.Maintenance1.Timers Elapsed us $((id + 1000)) end 2>&1)
+  [[ "$out" == *"ccess denied"* || "$out" == *"AccessDenied"* ]] \
+    && pass "a non-root caller is refused by the bus policy: $out" || fail "Elapsed as alice: $out"
+  out=$(X busctl call $BUS $MGR_PATH org.example.Maintenance1.Timers Elapsed us "$id" begin 2>&1)
+  [[ "$out" == *"upcoming, start or end"* ]] && pass "an unknown timer kind: $out" || fail "Elapsed begin: $out"
+  [ "$(win_prop "$id" Status)" = scheduled ] && pass "window $id is still scheduled" \
+    || fail "window $id is $(win_prop "$id" Status) after refused Elapsed calls"
+  reset_windows
 }
 
 check_restart_and_kill_keep_timers() {
