@@ -471,11 +471,16 @@ void Planner::enter_hosts(WindowId id, std::function<void()> next) {
     // Lines are committed in batches, and the rest with the summary at the end.
     struct Flips {
         std::vector<HostFlip> pending;
+        std::map<std::string, StoredHostState> unsaved;  // the pending hosts' states
         std::size_t failures = 0;
     };
     constexpr std::size_t kLinesPerCommit = 64;
     auto flips = std::make_shared<Flips>();
+    // The hosts' states are announced as they come and saved with their batch: the Log is the
+    // record, the state a convenience, and a flip cut short by a crash is run again on resume.
     auto flush = [this, id, flips](std::function<void(Window&)> also) {
+        save_hosts(flips->unsaved);
+        flips->unsaved.clear();
         commit_or_report(id, [&](Window& x) {
             for (const auto& f : flips->pending) {
                 if (!f.ok)
@@ -493,16 +498,16 @@ void Planner::enter_hosts(WindowId id, std::function<void()> next) {
             [this, flips, flush](const HostFlip& flip) {
                 if (!flip.ok)
                     ++flips->failures;
-                record_host(flip);
+                record_host(flip, &flips->unsaved);
                 flips->pending.push_back(flip);
                 if (flips->pending.size() >= kLinesPerCommit)
                     flush(nullptr);
             },
-            [this, flips, flush, hosts, next] {
+            [this, flips, flush, total = hosts.size(), next] {
                 const std::size_t failed = flips->failures;
-                const std::size_t ok = hosts.size() - failed;
+                const std::size_t ok = total - failed;
                 const std::string line =
-                    "Hosts: " + std::to_string(ok) + " of " + std::to_string(hosts.size()) +
+                    "Hosts: " + std::to_string(ok) + " of " + std::to_string(total) +
                     " in maintenance" + (failed ? ", " + std::to_string(failed) + " failed." : ".");
                 flush([&](Window& x) {
                     x.steps_done |= kStepHostsEntered;
@@ -843,19 +848,31 @@ void Planner::send_notice(WindowId id, Notice notice) {
     });
 }
 
-void Planner::record_host(const HostFlip& flip) {
+void Planner::record_host(const HostFlip& flip, std::map<std::string, StoredHostState>* batch) {
     StoredHostState next{flip.state, flip.message, now()};
     auto it = host_states_.find(flip.name);
     const bool changed = it == host_states_.end() || it->second.state != flip.state;
-    try {
-        ports_.store.save_host_state(flip.name, next);
-    } catch (const StoreError& e) {
-        // The window's log records the flip; the last known state is a convenience.
-        listener_.problem(0, "could not save the state of host " + flip.name + ": " + e.what());
-    }
-    host_states_[flip.name] = next;
+    if (batch)
+        (*batch)[flip.name] = next;
+    else
+        save_hosts({{flip.name, next}});
+    host_states_[flip.name] = std::move(next);
     if (changed)
         listener_.host_state_changed(flip.name, flip.state);
+}
+
+void Planner::save_hosts(const std::map<std::string, StoredHostState>& states) {
+    try {
+        ports_.store.save_host_states(states);
+    } catch (const StoreError& e) {
+        // The window's log records the flips; the last known state is a convenience.
+        std::vector<std::string> names;
+        for (const auto& [name, state] : states)
+            names.push_back(name);
+        listener_.problem(0, "could not save the state of host" +
+                                 std::string(names.size() == 1 ? " " : "s ") + join(names, ", ") +
+                                 ": " + e.what());
+    }
 }
 
 void Planner::add_log(Window& w, LogLevel level, std::string message) const {

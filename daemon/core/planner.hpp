@@ -180,7 +180,10 @@ class Planner {
                 const std::string& log_line, LogLevel level,
                 const std::vector<std::string>& also_notify = {});
     void send_notice(WindowId id, Notice notice);
-    void record_host(const HostFlip& flip);
+    // Keeps a host's new last known state and announces a change. With `batch`, saving it is
+    // left to the caller (save_hosts), so that a fleet's states take one sync per batch.
+    void record_host(const HostFlip& flip, std::map<std::string, StoredHostState>* batch = nullptr);
+    void save_hosts(const std::map<std::string, StoredHostState>& states);
     Usec now() const { return ports_.clock.now(); }
 
     PlannerPorts ports_;

@@ -69,7 +69,8 @@ class WindowStore {
     // Inserts or replaces the window; log entries are append-only.
     virtual void save(const Window& w) = 0;
     virtual std::map<std::string, StoredHostState> load_host_states() = 0;
-    virtual void save_host_state(const std::string& host, const StoredHostState& state) = 0;
+    // Inserts or replaces the given hosts' last known states, all in one transaction.
+    virtual void save_host_states(const std::map<std::string, StoredHostState>& states) = 0;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -803,15 +803,30 @@ std::map<std::string, StoredHostState> SqliteWindowStore::load_host_states() {
     return states;
 }
 
-void SqliteWindowStore::save_host_state(const std::string& host, const StoredHostState& state) {
-    // One statement outside BEGIN is its own transaction, committed (and synced) on return.
-    sqlite3_stmt* s = upsert_host_state_.get();
-    bind_text(s, 1, host);
-    const auto name = to_string(state.state);
-    sqlite3_bind_text(s, 2, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
-    bind_text(s, 3, state.message);
-    bind_int(s, 4, to_db(state.changed_usec));
-    step_done(s, ("saving the state of host " + host).c_str());
+void SqliteWindowStore::save_host_states(const std::map<std::string, StoredHostState>& states) {
+    if (states.empty())
+        return;
+    // One transaction, so one sync, however many hosts.
+    const char* doing = "saving the host states";
+    try {
+        step_done(begin_.get(), doing);
+        for (const auto& [host, state] : states) {
+            sqlite3_stmt* s = upsert_host_state_.get();
+            bind_text(s, 1, host);
+            const auto name = to_string(state.state);
+            sqlite3_bind_text(s, 2, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
+            bind_text(s, 3, state.message);
+            bind_int(s, 4, to_db(state.changed_usec));
+            step_done(s, ("saving the state of host " + host).c_str());
+        }
+        step_done(commit_.get(), doing);
+    } catch (...) {
+        if (sqlite3_get_autocommit(db_.get()) == 0) {
+            ResetAfterUse reset(rollback_.get());
+            sqlite3_step(rollback_.get());
+        }
+        throw;
+    }
 }
 
 }  // namespace maint

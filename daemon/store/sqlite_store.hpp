@@ -38,7 +38,7 @@ class SqliteWindowStore final : public WindowStore {
     std::optional<Window> get(WindowId id) override;
     void save(const Window& w) override;
     std::map<std::string, StoredHostState> load_host_states() override;
-    void save_host_state(const std::string& host, const StoredHostState& state) override;
+    void save_host_states(const std::map<std::string, StoredHostState>& states) override;
 
     const std::filesystem::path& path() const { return path_; }
 

@@ -55,8 +55,8 @@ HostState host_state_from_status(const ChildResult& r) {
 
 SystemHosts::SystemHosts(boost::asio::io_context& io, std::vector<HostConfig> hosts,
                          unsigned max_parallel)
-    : io_(io), hosts_(std::move(hosts)), max_parallel_(std::max(1u, max_parallel)) {
-    reindex();
+    : io_(io), max_parallel_(std::max(1u, max_parallel)) {
+    set_hosts(std::move(hosts), max_parallel);
 }
 
 SystemHosts::~SystemHosts() {
@@ -64,21 +64,25 @@ SystemHosts::~SystemHosts() {
 }
 
 void SystemHosts::set_hosts(std::vector<HostConfig> hosts, unsigned max_parallel) {
-    hosts_ = std::move(hosts);
+    // Jobs already queued or running keep the configuration they were started with.
+    hosts_.clear();
+    hosts_.reserve(hosts.size());
+    for (auto& h : hosts)
+        hosts_.push_back(std::make_shared<const HostConfig>(std::move(h)));
     reindex();
     max_parallel_ = std::max(1u, max_parallel);
     start_jobs();
 }
 
-const HostConfig* SystemHosts::find(const std::string& name) const {
+SystemHosts::HostPtr SystemHosts::find(const std::string& name) const {
     const auto it = index_.find(name);
-    return it == index_.end() ? nullptr : &hosts_[it->second];
+    return it == index_.end() ? nullptr : hosts_[it->second];
 }
 
 void SystemHosts::reindex() {
     index_.clear();
     for (std::size_t i = 0; i < hosts_.size(); ++i)
-        index_.emplace(hosts_[i].name, i);
+        index_.emplace(hosts_[i]->name, i);
 }
 
 std::vector<std::string> SystemHosts::command_for(const HostConfig& h, bool enter) const {
@@ -144,14 +148,14 @@ void SystemHosts::list(std::function<void(Outcome<std::vector<HostReport>>)> don
     auto round = std::make_shared<Round>();
     round->done = std::move(done);
     for (const auto& h : hosts_)
-        round->reports.push_back({h.name, HostState::Unknown, "", false});
+        round->reports.push_back({h->name, HostState::Unknown, "", false});
     round->pending = hosts_.size();
     if (hosts_.empty()) {
         round->done(Outcome<std::vector<HostReport>>::ok({}));
         return;
     }
     for (std::size_t i = 0; i < hosts_.size(); ++i) {
-        const HostConfig h = hosts_[i];
+        const HostPtr h = hosts_[i];
         auto finish = [round, i](HostState state, std::string message, bool probed) {
             auto& r = round->reports[i];
             r.state = state;
@@ -160,13 +164,13 @@ void SystemHosts::list(std::function<void(Outcome<std::vector<HostReport>>)> don
             if (--round->pending == 0)
                 round->done(Outcome<std::vector<HostReport>>::ok(std::move(round->reports)));
         };
-        const auto status = status_for(h);
+        auto status = status_for(*h);
         if (status.empty()) {
             finish(HostState::Unknown, "", false);  // no StatusCommand: the last known state
             continue;
         }
-        enqueue([this, h, status, finish](std::function<void()> release) {
-            run(h, status, 0, [finish, release](ChildResult r) {
+        enqueue([this, h, status = std::move(status), finish](std::function<void()> release) {
+            run(*h, status, 0, [finish, release](ChildResult r) {
                 const HostState state = host_state_from_status(r);
                 std::string message = r.first_line();
                 if (state == HostState::Unknown)
@@ -180,57 +184,70 @@ void SystemHosts::list(std::function<void(Outcome<std::vector<HostReport>>)> don
 
 void SystemHosts::flip(const std::vector<std::string>& hosts, bool enter, WindowId window,
                        std::function<void(const HostFlip&)> each, std::function<void()> done) {
+    std::vector<HostPtr> targets;
+    targets.reserve(hosts.size());
     for (const auto& name : hosts) {
-        if (!find(name))
+        auto h = find(name);
+        if (!h)
             throw Error(Errc::NoSuchHost, "There is no host '" + name + "' in the configuration");
+        targets.push_back(std::move(h));
     }
-    auto pending = std::make_shared<std::size_t>(hosts.size());
-    auto finish_one = [each, done, pending](const HostFlip& flip) {
-        each(flip);
-        if (--*pending == 0)
-            done();
-    };
-    if (hosts.empty()) {
-        boost::asio::post(io_, done);
+    if (targets.empty()) {
+        boost::asio::post(io_, std::move(done));
         return;
     }
+    // One round for every host's job: the jobs hold it, not copies of the callbacks (whose
+    // captures may be as big as the host list: copying them per host made a flip quadratic).
+    struct Round {
+        std::function<void(const HostFlip&)> each;
+        std::function<void()> done;
+        std::size_t pending;
+        HostState wanted;
+        const char* verb;
+        void finish(const HostFlip& flip) {
+            each(flip);
+            if (--pending == 0)
+                done();
+        }
+    };
     const HostState wanted = enter ? HostState::Maintenance : HostState::Normal;
-    const std::string verb = enter ? "enter" : "leave";
-    for (const auto& name : hosts) {
-        const HostConfig h = *find(name);
-        enqueue([this, h, enter, window, wanted, verb, finish_one](std::function<void()> release) {
-            auto act = [this, h, enter, window, wanted, verb, finish_one, release] {
-                run(h, command_for(h, enter), window,
-                    [h, wanted, verb, finish_one, release](ChildResult r) {
-                        HostFlip flip{h.name, r.ok(), false, HostState::Unknown, ""};
-                        if (r.ok()) {
-                            flip.state = wanted;
-                            flip.message = with_output(
-                                h.name + (wanted == HostState::Maintenance ? " entered maintenance"
-                                                                           : " left maintenance"),
-                                r);
-                        } else {
-                            flip.message = with_output(h.name + " could not " + verb +
-                                                           " maintenance (" + r.describe() + ")",
-                                                       r);
-                        }
-                        release();
-                        finish_one(flip);
-                    });
+    auto round = std::make_shared<Round>(
+        Round{std::move(each), std::move(done), targets.size(), wanted, enter ? "enter" : "leave"});
+    for (auto& h : targets) {
+        enqueue([this, h = std::move(h), enter, window, round](std::function<void()> release) {
+            auto act = [this, h, enter, window, round, release] {
+                run(*h, command_for(*h, enter), window, [h, round, release](ChildResult r) {
+                    HostFlip flip{h->name, r.ok(), false, HostState::Unknown, ""};
+                    if (r.ok()) {
+                        flip.state = round->wanted;
+                        flip.message =
+                            with_output(h->name + (round->wanted == HostState::Maintenance
+                                                       ? " entered maintenance"
+                                                       : " left maintenance"),
+                                        r);
+                    } else {
+                        flip.message = with_output(h->name + " could not " + round->verb +
+                                                       " maintenance (" + r.describe() + ")",
+                                                   r);
+                    }
+                    release();
+                    round->finish(flip);
+                });
             };
-            const auto status = status_for(h);
+            const auto status = status_for(*h);
             if (status.empty()) {
                 act();
                 return;
             }
-            run(h, status, window, [h, wanted, act, finish_one, release](ChildResult r) {
-                if (host_state_from_status(r) == wanted) {
+            run(*h, status, window, [h, act, round, release](ChildResult r) {
+                if (host_state_from_status(r) == round->wanted) {
                     release();
-                    finish_one({h.name, true, true, wanted,
-                                h.name + " was already " +
-                                    (wanted == HostState::Maintenance ? "in maintenance"
+                    round->finish(
+                        {h->name, true, true, round->wanted,
+                         h->name + " was already " +
+                             (round->wanted == HostState::Maintenance ? "in maintenance"
                                                                       : "out of maintenance") +
-                                    ": nothing done"});
+                             ": nothing done"});
                     return;
                 }
                 act();

@@ -41,7 +41,10 @@ class SystemHosts final : public HostFleet {
     using Job = std::function<void(std::function<void()> release)>;
     void enqueue(Job job);
     void start_jobs();
-    const HostConfig* find(const std::string& name) const;
+    // Shared, not copied: a host's job and its callbacks each hold the host (a flip of 1,000
+    // hosts used to copy every host's commands several times over).
+    using HostPtr = std::shared_ptr<const HostConfig>;
+    HostPtr find(const std::string& name) const;
     void reindex();
     // The host's commands, with the local backend's systemctl lines filled in.
     std::vector<std::string> command_for(const HostConfig& h, bool enter) const;
@@ -50,7 +53,7 @@ class SystemHosts final : public HostFleet {
              ChildProcess::Done done);
 
     boost::asio::io_context& io_;
-    std::vector<HostConfig> hosts_;
+    std::vector<HostPtr> hosts_;
     unsigned max_parallel_;
     unsigned running_ = 0;
     std::deque<Job> queue_;

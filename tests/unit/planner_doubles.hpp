@@ -38,6 +38,7 @@ class MemoryStore final : public WindowStore {
     std::map<WindowId, Window> windows;
     WindowId last_id = 0;  // as a real store: the highest id ever saved, never lowered
     std::map<std::string, StoredHostState> host_states;
+    int host_state_saves = 0;      // transactions, not hosts
     int saves = 0;                 // successful window saves
     int gets = 0;                  // calls of get()
     int saves_until_failure = -1;  // window saves that succeed before one throws (-1: none)
@@ -94,10 +95,12 @@ class MemoryStore final : public WindowStore {
         last_id = std::max(last_id, w.id);
     }
     std::map<std::string, StoredHostState> load_host_states() override { return host_states; }
-    void save_host_state(const std::string& host, const StoredHostState& state) override {
+    void save_host_states(const std::map<std::string, StoredHostState>& states) override {
         if (fail_host_saves)
             throw StoreError("disk full");
-        host_states[host] = state;
+        ++host_state_saves;
+        for (const auto& [host, state] : states)
+            host_states[host] = state;
     }
 };
 

@@ -810,6 +810,41 @@ TEST_F(PlannerTest, ASessionsFailureIsAnError) {
     EXPECT_EQ(window(id).status, Status::CompletedWithErrors);
 }
 
+// A fleet's states are announced host by host but saved in batches: one transaction (one sync)
+// per 64 hosts, not one per host; a failed save is reported and changes nothing else.
+TEST_F(PlannerTest, AFleetsHostStatesAreAnnouncedOneByOneAndSavedInBatches) {
+    std::vector<std::string> fleet;
+    for (int i = 0; i < 150; ++i)
+        fleet.push_back("node" + std::to_string(i));
+    rig_.settings.known.hosts = fleet;
+    rig_.make();
+    WindowChanges c = request();
+    c.hosts = fleet;
+    const int saves_before = rig_.store.host_state_saves;
+    const WindowId id = in_progress(c);
+    EXPECT_EQ(rig_.store.host_state_saves - saves_before, 3);  // 64 + 64 + 22
+    ASSERT_EQ(rig_.store.host_states.size(), fleet.size());
+    for (const auto& h : fleet)
+        EXPECT_EQ(rig_.store.host_states.at(h).state, HostState::Maintenance) << h;
+    EXPECT_EQ(rig_.listener.of_kind("host").size(), fleet.size());
+    EXPECT_TRUE(has_log(window(id), "Hosts: 150 of 150 in maintenance.")) << log_text(window(id));
+}
+
+TEST_F(PlannerTest, AHostStateThatCannotBeSavedIsReportedAndTheFlipGoesOn) {
+    rig_.store.fail_host_saves = true;
+    const WindowId id = in_progress();
+    const auto problems = rig_.listener.of_kind("problem");
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_THAT(problems[0]->text, AllOf(HasSubstr("web1, db1"), HasSubstr("disk full")));
+    const Window w = window(id);
+    EXPECT_EQ(w.status, Status::InProgress);
+    EXPECT_FALSE(w.had_errors);
+    EXPECT_TRUE(has_log(w, "Hosts: 2 of 2 in maintenance.")) << log_text(w);
+    EXPECT_EQ(rig_.listener.of_kind("host").size(), 2u);
+    // What is known is kept in memory all the same.
+    EXPECT_EQ(rig_.store.host_states.size(), 0u);
+}
+
 TEST_F(PlannerTest, AWindowWithoutHostsSaysSo) {
     WindowChanges c = request();
     c.hosts = std::vector<std::string>{};

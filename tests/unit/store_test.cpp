@@ -388,10 +388,9 @@ TEST_F(StoreTest, HostStatesRoundTripAndUpdate) {
     };
     {
         SqliteWindowStore store(dir_);
-        store.save_host_state("db1", {HostState::Normal, "first", 1});
-        for (const auto& [host, state] : want) {
-            store.save_host_state(host, state);
-        }
+        store.save_host_states({{"db1", {HostState::Normal, "first", 1}}});
+        store.save_host_states({});  // nothing to do, and no transaction left open
+        store.save_host_states(want);
         EXPECT_EQ(store.load_host_states(), want);
     }
     SqliteWindowStore store(dir_);
