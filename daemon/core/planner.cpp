@@ -687,7 +687,7 @@ void Planner::on_timer(WindowId id, TimerKind kind) {
                                 " (" + format_relative(x.spec.start_usec, t) + ").");
                 });
                 listener_.window_upcoming(live_.at(id));
-                send_notice(id, Notice::Upcoming);
+                send_notice(id, first ? Notice::Upcoming : Notice::Reminder);
                 return;
             }
             case TimerKind::Start:

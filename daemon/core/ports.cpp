@@ -63,6 +63,8 @@ std::string_view to_string(Notice n) {
             return "updated";
         case Notice::Upcoming:
             return "upcoming";
+        case Notice::Reminder:
+            return "reminder";
         case Notice::Started:
             return "started";
         case Notice::Finished:

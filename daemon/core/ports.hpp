@@ -190,7 +190,8 @@ class Sessions {
                            std::function<void(Outcome<std::vector<SessionEnd>>)> done) = 0;
 };
 
-enum class Notice { Scheduled, Updated, Upcoming, Started, Finished, Cancelled };
+// Upcoming is the first notice before a start; Reminder each later one (30, 15, 5, 1 minutes).
+enum class Notice { Scheduled, Updated, Upcoming, Reminder, Started, Finished, Cancelled };
 std::string_view to_string(Notice n);
 
 class Notifier {

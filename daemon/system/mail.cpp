@@ -356,8 +356,8 @@ std::string render_mail(const MailMessage& m) {
 std::optional<MailMessage> notice_mail(Notice notice, const Window& w, std::vector<std::string> to,
                                        const std::string& from, const std::string& hostname,
                                        Usec now) {
-    if (notice == Notice::Upcoming)
-        return std::nullopt;
+    if (notice == Notice::Reminder)
+        return std::nullopt;  // people were mailed at the first notice; terminals get the rest
     const std::string event = event_name(notice, w);
     const std::string reason = printable_text(w.spec.reason);
     const std::string message = printable_text(w.spec.notify_message);
@@ -385,6 +385,12 @@ std::optional<MailMessage> notice_mail(Notice notice, const Window& w, std::vect
         }
         case Notice::Cancelled:
             body = "This maintenance is cancelled.\n\n" + reason + "\n";
+            break;
+        case Notice::Upcoming:
+            body = "Maintenance starts " + format_relative(w.spec.start_usec, now) + ".\n\n" +
+                   reason + "\n";
+            if (!message.empty())
+                body += "\n" + message + "\n";
             break;
         case Notice::Started:
             body = "Maintenance has started.\n\n" + reason + "\n";

@@ -42,6 +42,7 @@ std::string terminal_notice(Notice notice, const Window& w, Usec now) {
     const std::string id = std::to_string(w.id);
     switch (notice) {
         case Notice::Upcoming:
+        case Notice::Reminder:
             return "Maintenance of this system starts at " + format_timestamp(w.spec.start_usec) +
                    " (" + format_relative(w.spec.start_usec, now) + ") and lasts until " +
                    format_timestamp(w.spec.end_usec) + ".\n" + what_for(w) +

@@ -243,9 +243,22 @@ TEST(NoticeMail, TheFinishedMailCarriesTheNoteAndTheOutcome) {
     EXPECT_EQ(qp_decode(text.substr(text.find("\n\n") + 2)), m->body);
 }
 
-TEST(NoticeMail, TheUpcomingNoticeSendsNoMailAndControlCharactersNeverReachTheBody) {
+TEST(NoticeMail, TheFirstUpcomingNoticeIsMailedAndTheRemindersAreNot) {
+    const auto w = sample_window();
+    const auto m =
+        notice_mail(Notice::Upcoming, w, {"alice"}, "r@l", "h", w.spec.start_usec - kUsecPerHour);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->subject.rfind("[maintenance] Window " + std::to_string(w.id) + " upcoming: ", 0),
+              0u)
+        << m->subject;
+    EXPECT_EQ(m->body.rfind("Maintenance starts in 1h.\n\n" + w.spec.reason + "\n", 0), 0u)
+        << m->body;
+    EXPECT_NE(render_mail(*m).find("X-Maintenance-Event: upcoming\n"), std::string::npos);
+    EXPECT_FALSE(notice_mail(Notice::Reminder, w, {"alice"}, "r@l", "h", kStart));
+}
+
+TEST(NoticeMail, ControlCharactersNeverReachTheBody) {
     auto w = sample_window();
-    EXPECT_FALSE(notice_mail(Notice::Upcoming, w, {"alice"}, "r@l", "h", kStart));
     w.spec.reason = "Reboot\x1b]0;owned\x07 now\x1b[2J";
     const auto m = notice_mail(Notice::Cancelled, w, {"alice"}, "r@l", "h", kStart);
     ASSERT_TRUE(m);

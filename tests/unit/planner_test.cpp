@@ -1046,7 +1046,8 @@ TEST_F(PlannerTest, RemindersFollowAtShrinkingIntervalsEachOnce) {
         rig_.clock.set(start - before);
         rig_.scheduler.fire(id, TimerKind::Upcoming);
         rig_.scheduler.fire(id, TimerKind::Upcoming);  // a second wake-up sends nothing more
-        EXPECT_EQ(rig_.notifier.count(Notice::Upcoming), ++expected);
+        EXPECT_EQ(rig_.notifier.count(Notice::Reminder), expected++);
+        EXPECT_EQ(rig_.notifier.count(Notice::Upcoming), 1) << "only the first is the notice";
     }
     EXPECT_EQ(count_log(window(id), "Reminder: the window starts"), 3) << log_text(window(id));
     EXPECT_EQ(rig_.scheduler.when(id, TimerKind::Upcoming), std::nullopt) << "no more after 1 min";
