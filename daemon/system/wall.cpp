@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <paths.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <utmpx.h>
 
@@ -123,7 +124,14 @@ WallReport write_to_terminals(const std::string& message,
     for (const auto& path : terminals) {
         const int fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0) {
-            report.skipped.push_back(path + ": " + std::strerror(errno));
+            const int e = errno;
+            // Its user turned messages off (`mesg n`, or login(1)'s TTYPERM=0600): the daemon,
+            // which keeps no CAP_DAC_OVERRIDE, respects that as wall(1) does for non-root.
+            struct stat st {};
+            if (e == EACCES && ::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IWGRP) == 0)
+                report.skipped.push_back(path + ": its user turned messages off (mesg n)");
+            else
+                report.skipped.push_back(path + ": " + std::strerror(e));
             continue;
         }
         if (!::isatty(fd)) {

@@ -34,7 +34,7 @@ SRC=$(cd "$SRC" && pwd -P)
 READY_CHECKS="installed_files catalog unit_security sandbox_probe service_start bus_call
               watchdog_armed watchdog_pings reload bus_activation children_and_hosts
               journal_message_id timers_created timer_starts_window cancel_removes_timers elapsed_is_for_the_timer_only
-              restart_and_kill_keep_timers journal_each_event
+              restart_and_kill_keep_timers journal_each_event wall_login_terminal
               sessions_end_on_start sessions_list sessions_state_file sessions_starter_spared
               sessions_guard pam_account terminate_sessions"
 PENDING_CHECKS=""
@@ -733,6 +733,62 @@ check_restart_and_kill_keep_timers() {
 # The project's example polkit rule (maintadmin may do everything) is installed the way its
 # comment says, so that bob may start windows and end sessions.
 SESSION_OUT=/tmp/maintenanced-systest-caller.out
+# --- Wall reaches a real login terminal: alice logs in with login(1) on a pseudo-terminal that
+# script(1) holds (login writes the utmp record, pam_systemd makes the logind session). Debian's
+# login leaves her terminal mode 0600 (TTYPERM): messages off, which the daemon (no
+# CAP_DAC_OVERRIDE) respects as wall(1) does, and says so in the journal. She types `mesg y`;
+# then a cancellation and the next window's upcoming notice appear on her screen.
+check_wall_login_terminal() {
+  ensure_running
+  reset_windows
+  session_users
+  local unit=maint-systest-tty screen=/var/tmp/maint-wall.typescript keys=/run/maint-wall.keys
+  local id pty cursor
+  X rm -f "$screen" "$keys"
+  X mkfifo -m 0600 "$keys"
+  reset_unit "$unit"
+  # What is written into $keys is typed at her shell; a writer that stays keeps it from EOF.
+  X systemd-run -q --unit="$unit" /bin/sh -c \
+    "sleep 600 >$keys & exec /usr/bin/script -qfc '/bin/login -f alice' $screen <$keys"
+  if ! wait_until 150 X sh -c "who | grep -q '^alice *pts/'"; then
+    fail "alice's login on a pseudo-terminal is not in utmp: who says '$(X who)'"
+    X tail -5 "$screen" 2>&1 | sed 's/^/    | /'
+    stop_units "$unit"; return 1
+  fi
+  pty=/dev/$(X who | awk '$1=="alice" && $2 ~ /^pts\// {print $2; exit}')
+  cursor=$(journal_cursor)
+  # 10 minutes ahead with a 30-minute lead: the upcoming notice is due at once.
+  id=$(schedule +10min +1h --lead 30min)
+  if wait_until 50 sh -c "nsenter -t $CPID -a journalctl -u maintenanced.service --after-cursor='$cursor' -q -o cat |
+                          grep -qF '$pty: its user turned messages off (mesg n)'"; then
+    pass "alice's login terminal with messages off ($(X stat -c %a "$pty")) is left alone, and the journal says why"
+  else
+    fail "no journal line saying $pty has messages off"; show_journal
+  fi
+  X grep -q "Maintenance of this system" "$screen" && fail "the notice was written to a terminal with messages off"
+  X sh -c "echo 'mesg y' >$keys"
+  wait_until 50 sh -c "[ \"\$(nsenter -t $CPID -a stat -c %a $pty)\" = 620 ]" \
+    || fail "mesg y did not open alice's terminal ($(X stat -c %a "$pty"))"
+  ctl cancel "$id" --reason "system test" >/dev/null 2>&1
+  if wait_until 100 X grep -q "is cancelled" "$screen"; then
+    pass "after mesg y, the cancellation of window $id reached alice's terminal"
+  else
+    fail "no cancellation notice on alice's terminal"; X tail -5 "$screen" 2>&1 | sed 's/^/    | /'
+  fi
+  id=$(schedule +10min +1h --lead 30min --notify-message "Save your work, please.")
+  if wait_until 100 X grep -q "Maintenance of this system starts" "$screen"; then
+    pass "the upcoming notice of window $id reached it"
+  else
+    fail "no upcoming notice on alice's terminal"; X tail -5 "$screen" 2>&1 | sed 's/^/    | /'; show_journal
+  fi
+  X grep -q "Broadcast message from maintenanced" "$screen" && X grep -q "Save your work, please." "$screen" \
+    && pass "with the broadcast banner and the notify message" \
+    || fail "the notice on alice's terminal lacks the banner or the message: $(X tail -c 400 "$screen")"
+  ctl cancel "$id" --reason "system test" >/dev/null 2>&1
+  stop_units "$unit"
+  X rm -f "$screen" "$keys"
+}
+
 session_users() {
   X sh -c 'getent group maintadmin >/dev/null || groupadd maintadmin
            id alice >/dev/null 2>&1 || useradd -m -s /bin/bash alice
