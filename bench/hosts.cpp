@@ -1133,6 +1133,18 @@ int run_through_daemon(const Options& options) {
     std::printf("\nverdict (through the daemon, %s)\n", head.where.c_str());
     std::printf("  Start to last HostStateChanged / ideal = %.2fx, target <= %.1fx: %s\n",
                 head.wall_s / ideal, kRatioTarget, verdict(head.wall_s / ideal <= kRatioTarget));
+    {
+        // What this machine must spend on the commands alone, whatever runs them: their own CPU
+        // (process creation is most of it here), spread over every CPU.
+        const double cpus = static_cast<double>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+        const double cpu_floor = head.children_cpu_s / cpus;
+        std::printf(
+            "  the commands' own CPU: %.2f ms a host x %zu / %.0f CPUs = %.3f s = %.2fx "
+            "the ideal;\n  wall / max(ideal, that) = %.2fx; the daemon's own CPU: %.2f ms "
+            "a host\n",
+            head.children_cpu_s * 1000.0 / n, options.hosts, cpus, cpu_floor, cpu_floor / ideal,
+            head.wall_s / std::max(ideal, cpu_floor), head.daemon_cpu_s * 1000.0 / n);
+    }
     std::printf("  most running at once = %d, limit %u: %s\n", head.most_running, options.parallel,
                 verdict(head.most_running <= static_cast<int>(options.parallel)));
     std::printf("  daemon threads while flipping = %ld (%ld idle): %s\n", head.threads_max,
