@@ -19,8 +19,13 @@ packages=(
   systemd-container systemd-sysv libpam-systemd libpam0g-dev pamtester
   # the PAM module's tests run pam_unix, pam_permit and pam_deny; its man page is built with scdoc
   libpam-modules libpam-runtime passwd scdoc
+  # the man pages' tests render them with groff; the completion's test sources bash-completion
+  groff-base bash-completion
   # a real local MTA (sendmail -t -oi, delivery to /var/mail) for the email notice tests
   exim4-daemon-light
+  # the desktop agent's tests: dunst as the notification server on Xvfb, and a screenshot of it
+  # (xwd from x11-apps, xwdtopnm and pnmtopng from netpbm); dunst's font
+  dunst xvfb x11-apps netpbm fonts-dejavu-core
 )
 
 missing=()
