@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -193,7 +194,12 @@ int run(const Options& options) {
     SystemChecks prechecks(io, *connection, hosts, config.checks, [&pump] { pump.kick(); });
     AdminGroups admins(config.admin_groups);
     LogindSessions sessions(io, *connection, admins, [&pump] { pump.kick(); });
-    SystemNotifier notifier(io, notifier_settings(config));
+    // As systemd's service (its sandbox), mail goes through a transient unit: see Mailer.
+    const std::string systemd_run =
+        geteuid() == 0 && std::getenv("INVOCATION_ID") && SystemdScheduler::available(*connection)
+            ? MAINT_SYSTEMD_RUN
+            : "";
+    SystemNotifier notifier(io, notifier_settings(config, systemd_run));
     journal::LifecycleLog lifecycle_log;
     listeners.add(lifecycle_log);
 
@@ -219,7 +225,7 @@ int run(const Options& options) {
         hosts.set_hosts(next.hosts, next.max_parallel_hosts);
         planner.set_settings(settings_from(next));
         admins.set(next.admin_groups);
-        notifier.set_settings(notifier_settings(next));
+        notifier.set_settings(notifier_settings(next, systemd_run));
         runtime.sync();  // the state file names the admin groups
         config = std::move(next);
         journal::notice("Configuration reloaded");

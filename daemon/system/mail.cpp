@@ -407,11 +407,31 @@ std::optional<MailMessage> notice_mail(Notice notice, const Window& w, std::vect
     return m;
 }
 
+std::vector<std::string> Mailer::command(const std::string& sendmail) const {
+    std::vector<std::string> argv;
+    if (!systemd_run_.empty()) {
+        const auto seconds =
+            std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(timeout_).count());
+        argv = {systemd_run_,
+                "--quiet",
+                "--wait",
+                "--pipe",
+                "--collect",
+                "--service-type=exec",
+                "--description=maintenanced: a notice by mail",
+                "--property=KillMode=process",
+                "--property=RuntimeMaxSec=" + std::to_string(seconds),
+                "--"};
+    }
+    argv.insert(argv.end(), {sendmail, "-t", "-oi"});
+    return argv;
+}
+
 void Mailer::send(const std::string& sendmail, const MailMessage& m, Done done) {
     ChildOptions options;
     options.timeout = timeout_;
     options.input = render_mail(m);
-    ChildProcess::run(io_, {sendmail, "-t", "-oi"}, std::move(options),
+    ChildProcess::run(io_, command(sendmail), std::move(options),
                       [sendmail, done = std::move(done)](ChildResult r) {
                           if (r.ok()) {
                               done(std::nullopt);

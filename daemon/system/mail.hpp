@@ -77,13 +77,22 @@ class Mailer {
   public:
     // Empty on success, else what went wrong: "/usr/sbin/sendmail exit status 75: <first line>".
     using Done = std::function<void(std::optional<std::string> failure)>;
-    Mailer(boost::asio::io_context& io, std::chrono::milliseconds timeout)
-        : io_(io), timeout_(timeout) {}
+    // With `systemd_run`, sendmail runs in a transient service of its own, outside the daemon's
+    // sandbox: under maintenanced.service (no capabilities, /var read-only) a local MTA cannot
+    // queue a message (exim's sendmail needs setgroups(), postfix's postdrop its group and
+    // spool). The unit ends when sendmail does, leaving the MTA's background delivery running
+    // (KillMode=process), as mail from cron does.
+    Mailer(boost::asio::io_context& io, std::chrono::milliseconds timeout,
+           std::string systemd_run = {})
+        : io_(io), timeout_(timeout), systemd_run_(std::move(systemd_run)) {}
     void send(const std::string& sendmail, const MailMessage& m, Done done);
+    // The command line send() runs.
+    std::vector<std::string> command(const std::string& sendmail) const;
 
   private:
     boost::asio::io_context& io_;
     std::chrono::milliseconds timeout_;
+    std::string systemd_run_;
 };
 
 }  // namespace maint

@@ -28,8 +28,9 @@ std::string what_for(const Window& w) {
 
 }  // namespace
 
-NotifierSettings notifier_settings(const Config& config) {
+NotifierSettings notifier_settings(const Config& config, std::string systemd_run) {
     NotifierSettings s;
+    s.systemd_run = std::move(systemd_run);
     s.sendmail = config.sendmail;
     s.from = config.from;
     s.wall = config.wall;
@@ -158,7 +159,7 @@ void SystemNotifier::notify(Notice notice, const Window& w,
     }
     const std::string to = join(mail->to, ", ");
     const WindowId id = w.id;
-    Mailer(io_, settings_.sendmail_timeout)
+    Mailer(io_, settings_.sendmail_timeout, settings_.systemd_run)
         .send(settings_.sendmail, *mail,
               [failures, to, id, notice, done = std::move(done)](std::optional<std::string> why) {
                   if (why) {

@@ -37,9 +37,11 @@ struct NotifierSettings {
     std::filesystem::path motd_file = kMotdFile;
     std::string utmp_file;  // empty: the system's
     std::chrono::milliseconds sendmail_timeout{60'000};
+    // Non-empty: sendmail runs in a transient unit made by this systemd-run (see Mailer).
+    std::string systemd_run;
 };
 
-NotifierSettings notifier_settings(const Config& config);
+NotifierSettings notifier_settings(const Config& config, std::string systemd_run = {});
 
 // The texts for terminals and the motd, from the window's (sanitized) fields. Empty: the
 // notice writes nothing there.

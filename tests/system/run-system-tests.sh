@@ -35,6 +35,7 @@ READY_CHECKS="installed_files catalog unit_security sandbox_probe service_start 
               watchdog_armed watchdog_pings reload bus_activation children_and_hosts
               journal_message_id timers_created timer_starts_window cancel_removes_timers elapsed_is_for_the_timer_only
               restart_and_kill_keep_timers journal_each_event wall_login_terminal
+              mail_from_the_service
               sessions_end_on_start sessions_list sessions_state_file sessions_starter_spared
               sessions_guard pam_account terminate_sessions"
 PENDING_CHECKS=""
@@ -733,6 +734,37 @@ check_restart_and_kill_keep_timers() {
 # The project's example polkit rule (maintadmin may do everything) is installed the way its
 # comment says, so that bob may start windows and end sessions.
 SESSION_OUT=/tmp/maintenanced-systest-caller.out
+# --- Mail from inside the service's sandbox: the guest's own exim4 (Debian's default MTA, the
+# configured Sendmail=/usr/sbin/sendmail) queues and delivers the scheduled and cancelled notices
+# to alice's mailbox. Inside maintenanced.service (no capabilities, /var read-only) exim's
+# sendmail cannot run ("setgroups() failed"): the daemon runs it in a transient unit of its own.
+check_mail_from_the_service() {
+  ensure_running
+  reset_windows
+  session_users
+  if ! X test -x /usr/sbin/exim4; then fail "no exim4 in the guest (install-deps installs exim4-daemon-light)"; return 1; fi
+  X systemctl start exim4.service 2>/dev/null
+  X sh -c 'mkdir -p /etc/maintenanced && printf "[Audience ops]\nUsers=alice\n" >/etc/maintenanced/maintenanced.conf'
+  X systemctl reload maintenanced.service || { fail "reload with an audience failed"; show_journal; return 1; }
+  X sh -c ': >/var/mail/alice; chown alice:mail /var/mail/alice; chmod 0660 /var/mail/alice'
+  local id log
+  id=$(schedule +2h +3h --notify ops)
+  # (The Subject is RFC 2047-encoded: it holds an en dash. The X-Maintenance headers are plain.)
+  if wait_until 150 X grep -qx "X-Maintenance-Event: scheduled" /var/mail/alice; then
+    pass "the scheduled notice of window $id reached alice's mailbox through exim4"
+  else
+    fail "no scheduled notice in /var/mail/alice"; window_log "$id" | sed 's/^/    | /'; show_journal
+  fi
+  ctl cancel "$id" --reason "system test" >/dev/null 2>&1
+  wait_until 150 X grep -qx "X-Maintenance-Event: cancelled" /var/mail/alice \
+    && pass "and then the cancellation" || fail "no cancellation mail in /var/mail/alice"
+  log=$(window_log "$id")
+  if grep -qi "notice failed" <<<"$log"; then fail "the window's Log records a failed notice: $log"
+  else pass "the window's Log records no failed notice"; fi
+  X rm -f /etc/maintenanced/maintenanced.conf
+  X systemctl reload maintenanced.service >/dev/null 2>&1 || fail "reload back to the built-in defaults failed"
+}
+
 # --- Wall reaches a real login terminal: alice logs in with login(1) on a pseudo-terminal that
 # script(1) holds (login writes the utmp record, pam_systemd makes the logind session). Debian's
 # login leaves her terminal mode 0600 (TTYPERM): messages off, which the daemon (no

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -310,6 +311,23 @@ TEST(Recipients, UsersGroupMembersAndEmailsDeduplicatedAndSorted) {
 
 // ---------------------------------------------------------------------------------------------
 // The Mailer with a sendmail stand-in: what it is given on the command line and on stdin
+
+TEST(MailerCommand, SendmailRunsDirectlyOrInATransientUnitOfItsOwn) {
+    boost::asio::io_context io;
+    EXPECT_EQ(Mailer(io, std::chrono::seconds(60)).command("/usr/sbin/sendmail"),
+              (std::vector<std::string>{"/usr/sbin/sendmail", "-t", "-oi"}));
+    const auto argv = Mailer(io, std::chrono::milliseconds(1500), "/usr/bin/systemd-run")
+                          .command("/usr/sbin/sendmail");
+    ASSERT_GE(argv.size(), 5u);
+    EXPECT_EQ(argv.front(), "/usr/bin/systemd-run");
+    // sendmail's own command line comes last and whole, after the end of systemd-run's options.
+    EXPECT_EQ(std::vector<std::string>(argv.end() - 4, argv.end()),
+              (std::vector<std::string>{"--", "/usr/sbin/sendmail", "-t", "-oi"}));
+    for (const char* option : {"--wait", "--pipe", "--collect", "--property=KillMode=process",
+                               "--property=RuntimeMaxSec=2"}) {
+        EXPECT_NE(std::find(argv.begin(), argv.end(), option), argv.end()) << option;
+    }
+}
 
 class MailerTest : public ::testing::Test {
   protected:
