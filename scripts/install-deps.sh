@@ -26,6 +26,9 @@ packages=(
   # the desktop agent's tests: dunst as the notification server on Xvfb, and a screenshot of it
   # (xwd from x11-apps, xwdtopnm and pnmtopng from netpbm); dunst's font
   dunst xvfb x11-apps netpbm fonts-dejavu-core
+  # the Debian packages' test (tests/package): dpkg-buildpackage with debhelper, lintian, and a
+  # fresh Debian 12 made by debootstrap, booted in systemd-nspawn (systemd-container, above)
+  dpkg-dev debhelper lintian debootstrap
 )
 
 missing=()

@@ -138,13 +138,15 @@ trap cleanup EXIT
 trap 'echo "FAIL: interrupted or out of time (DEADLINE=${DEADLINE}s)"; exit 1' INT TERM HUP
 # Our own deadline, below CTest's TIMEOUT, so that a hung step still ends in cleanup(): when it
 # passes, the guest is powered off (so a command hanging in it returns) and this script stopped.
-DEADLINE=${DEADLINE:-200}
+DEADLINE=${DEADLINE:-420}
 WATCHDOG_PID=""
 start_deadline() {
   ( trap 'kill $sp 2>/dev/null; exit 0' TERM
     sleep "$DEADLINE" & sp=$!
     # only while this script lives (a killed one leaves its watcher to init: PIDs may be reused)
-    wait $sp && [ "$(cut -d' ' -f4 /proc/$BASHPID/stat)" = $$ ] && { kill -TERM "$NSPID"; kill -TERM $$; }
+    # (inside $(...), $BASHPID would be the command substitution's own: take it out here)
+    me=$BASHPID
+    wait $sp && [ "$(cut -d' ' -f4 /proc/$me/stat)" = $$ ] && { kill -TERM "$NSPID"; kill -TERM $$; }
   ) 2>/dev/null &
   WATCHDOG_PID=$!
 }
