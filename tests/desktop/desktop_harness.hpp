@@ -31,9 +31,6 @@ struct Tools {
 };
 const Tools& tools();
 
-// Reads one line from `fd` within `timeout`; empty on timeout or end of file.
-std::string read_line(int fd, std::chrono::milliseconds timeout);
-
 // dbus-daemon as a session bus on a unix socket in `dir`: everyone may own any name, and root
 // may monitor.
 class SessionBus {

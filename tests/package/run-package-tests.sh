@@ -83,27 +83,11 @@ MACHINE=maintenanced-pkgtest
 CG=maintenanced-pkgtest-$$
 NSPID="" CPID="" BGPID="" WATCHDOG_PID=""
 
-HOST_SYSTEMD=0
-[ -d /run/systemd/system ] && HOST_SYSTEMD=1
-CG_DIRS=""
-if [ "$HOST_SYSTEMD" = 0 ]; then
-  if [ -d /sys/fs/cgroup/unified ]; then CG_DIRS="/sys/fs/cgroup/systemd/$CG /sys/fs/cgroup/unified/$CG"
-  elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then CG_DIRS="/sys/fs/cgroup/$CG"
-  else CG_DIRS="/sys/fs/cgroup/systemd/$CG"; fi
-fi
+# The container plumbing both container tests share: HOST_SYSTEMD, container_cgroup_dirs,
+# shutdown_container.
+. "$SRC/tests/lib/container.sh"
+CG_DIRS=$(container_cgroup_dirs "$CG")
 
-shutdown_container() {
-  if [ -n "$NSPID" ] && kill -0 "$NSPID" 2>/dev/null; then
-    kill -TERM "$NSPID"   # nspawn turns it into SIGRTMIN+3 for the guest's systemd: a clean poweroff
-    for _ in $(seq 150); do kill -0 "$NSPID" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$NSPID" 2>/dev/null; then kill -KILL "$NSPID"; info "container killed"; fi
-    wait "$NSPID" 2>/dev/null
-  fi
-  NSPID=""
-  for d in $CG_DIRS; do
-    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-  done
-}
 cleanup() {
   local rc=$?
   [ -n "$WATCHDOG_PID" ] && kill "$WATCHDOG_PID" 2>/dev/null

@@ -4,7 +4,6 @@
 #include "harness/private_bus.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,32 +25,6 @@ namespace maint::it {
 namespace {
 
 constexpr auto kStartTimeout = std::chrono::seconds(10);
-
-// Reads one line from `fd` within `timeout`; empty on timeout or EOF.
-std::string read_line(int fd, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::string line;
-    while (line.find('\n') == std::string::npos) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0)
-            break;
-        pollfd p{fd, POLLIN, 0};
-        const int n = ::poll(&p, 1, static_cast<int>(left.count()));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        char buf[256];
-        const ssize_t r = ::read(fd, buf, sizeof buf);
-        if (r <= 0)
-            break;
-        line.append(buf, static_cast<std::size_t>(r));
-    }
-    if (auto nl = line.find('\n'); nl != std::string::npos)
-        line.resize(nl);
-    return line;
-}
 
 }  // namespace
 

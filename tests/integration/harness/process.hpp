@@ -14,6 +14,10 @@
 
 namespace maint::it {
 
+// Reads one line from `fd` within `timeout` (without its newline); empty on timeout or end of
+// file.
+std::string read_line(int fd, std::chrono::milliseconds timeout);
+
 // How a process ended.
 struct ExitInfo {
     bool exited = false;  // true: `code` is the exit status; false: killed by `signal`
