@@ -124,7 +124,8 @@ TEST_F(NotifierTest, AWindowsLifeOnTheTerminalInTheMotdAndByMail) {
 
     w_.steps_done |= kStepUpcomingAnnounced;
     EXPECT_EQ(notify(n, Notice::Upcoming), std::vector<std::string>{});
-    EXPECT_EQ(mails(), 1u) << "the upcoming notice sends no mail";
+    EXPECT_EQ(mails(), 2u) << "the first upcoming notice is mailed";
+    EXPECT_NE(read(dir_ / "mails").find("X-Maintenance-Event: upcoming\n"), std::string::npos);
     auto seen = terminal();
     EXPECT_NE(seen.find("Broadcast message from maintenanced@"), std::string::npos) << seen;
     EXPECT_NE(seen.find("Maintenance of this system starts at"), std::string::npos) << seen;
@@ -133,10 +134,16 @@ TEST_F(NotifierTest, AWindowsLifeOnTheTerminalInTheMotdAndByMail) {
     const auto upcoming = read(motd);
     EXPECT_EQ(upcoming.rfind("Maintenance is scheduled from ", 0), 0u) << upcoming;
 
+    // A reminder goes to the terminals again, not to the mailboxes.
+    EXPECT_EQ(notify(n, Notice::Reminder), std::vector<std::string>{});
+    EXPECT_EQ(mails(), 2u) << "a reminder is not mailed";
+    seen = terminal();
+    EXPECT_NE(seen.find("Maintenance of this system starts at"), std::string::npos) << seen;
+
     w_.status = Status::InProgress;
     w_.started_usec = w_.spec.start_usec;
     EXPECT_EQ(notify(n, Notice::Started), std::vector<std::string>{});
-    EXPECT_EQ(mails(), 2u);
+    EXPECT_EQ(mails(), 3u);
     seen = terminal();
     EXPECT_NE(seen.find("System is under maintenance! (window 3"), std::string::npos) << seen;
     EXPECT_EQ(read(motd).rfind("System is under maintenance!\nExpect reboots [5m!\n", 0), 0u)
@@ -149,7 +156,7 @@ TEST_F(NotifierTest, AWindowsLifeOnTheTerminalInTheMotdAndByMail) {
     w_.finished_usec = w_.spec.end_usec;
     w_.completion_note = "All hosts upgraded.";
     EXPECT_EQ(notify(n, Notice::Finished), std::vector<std::string>{});
-    EXPECT_EQ(mails(), 3u);
+    EXPECT_EQ(mails(), 4u);
     seen = terminal();
     EXPECT_NE(seen.find("Maintenance window 3 is over: completed."), std::string::npos) << seen;
     EXPECT_FALSE(std::filesystem::exists(motd));

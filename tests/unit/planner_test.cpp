@@ -835,7 +835,7 @@ TEST_F(PlannerTest, AHostStateThatCannotBeSavedIsReportedAndTheFlipGoesOn) {
     const WindowId id = in_progress();
     const auto problems = rig_.listener.of_kind("problem");
     ASSERT_EQ(problems.size(), 1u);
-    EXPECT_THAT(problems[0]->text, AllOf(HasSubstr("web1, db1"), HasSubstr("disk full")));
+    EXPECT_THAT(problems[0]->text, AllOf(HasSubstr("hosts db1, web1"), HasSubstr("disk full")));
     const Window w = window(id);
     EXPECT_EQ(w.status, Status::InProgress);
     EXPECT_FALSE(w.had_errors);
