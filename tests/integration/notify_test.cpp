@@ -12,31 +12,13 @@
 #include <sstream>
 
 #include "harness/daemon_test.hpp"
+#include "tests/support/mime_decode.hpp"
 
 namespace maint::it {
 namespace {
 
 constexpr const char* kSendmail = "/usr/sbin/sendmail";
 constexpr const char* kMotd = "/run/motd.d/maintenanced";
-
-std::string base64_decode(std::string_view in) {
-    static const std::string kDigits =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    unsigned v = 0;
-    int bits = 0;
-    for (char c : in) {
-        if (c == '=')
-            break;
-        v = (v << 6) | static_cast<unsigned>(kDigits.find(c));
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((v >> bits) & 0xFF);
-        }
-    }
-    return out;
-}
 
 std::string qp_decode(const std::string& in) {
     std::string out;
@@ -79,15 +61,12 @@ struct Mail {
     // The Subject with its RFC 2047 words decoded.
     std::string subject() const {
         const std::string raw = header("Subject").value_or("");
-        std::string out;
-        std::size_t pos = 0;
-        if (raw.find("=?UTF-8?B?") == std::string::npos)
+        const auto words = test::decode_words(raw);
+        if (words.empty())
             return raw;
-        while ((pos = raw.find("=?UTF-8?B?", pos)) != std::string::npos) {
-            const auto end = raw.find("?=", pos + 10);
-            out += base64_decode(raw.substr(pos + 10, end - pos - 10));
-            pos = end + 2;
-        }
+        std::string out;
+        for (const auto& w : words)
+            out += w;
         return out;
     }
 };

@@ -522,11 +522,19 @@ class PolkitTestBase : public ::testing::Test {
     std::unique_ptr<ManagerProxy> manager_;
 };
 
-// The sample rules file: maintadmin may do everything; everyone else gets polkit's defaults
+// One polkitd per test suite, with the recording rule, the suite's own rule (if any) and the
+// sample rules file: maintadmin may do everything; everyone else gets polkit's defaults
 // (allow_any "no": the test users have no active session).
-class Polkit : public PolkitTestBase {
+template <const PolkitRulesFile* kSuiteRule>
+class PolkitWith : public PolkitTestBase {
   public:
-    static void SetUpTestSuite() { shared().start({kRecordingRule, maintadmin_rules()}); }
+    static void SetUpTestSuite() {
+        std::vector<PolkitRulesFile> rules{kRecordingRule};
+        if constexpr (kSuiteRule != nullptr)
+            rules.push_back(*kSuiteRule);
+        rules.push_back(maintadmin_rules());
+        shared().start(rules);
+    }
     static void TearDownTestSuite() { shared().stop(); }
 
   protected:
@@ -537,37 +545,11 @@ class Polkit : public PolkitTestBase {
     PolkitRig& rig() override { return shared(); }
 };
 
+using Polkit = PolkitWith<nullptr>;
 // Plus a rule that answers "auth_admin" for maint_user.
-class PolkitChallenge : public PolkitTestBase {
-  public:
-    static void SetUpTestSuite() {
-        shared().start({kRecordingRule, kChallengeRule, maintadmin_rules()});
-    }
-    static void TearDownTestSuite() { shared().stop(); }
-
-  protected:
-    static PolkitRig& shared() {
-        static PolkitRig r;
-        return r;
-    }
-    PolkitRig& rig() override { return shared(); }
-};
-
+using PolkitChallenge = PolkitWith<&kChallengeRule>;
 // Plus a rule that makes polkitd think for a second about maint_user.
-class PolkitSlow : public PolkitTestBase {
-  public:
-    static void SetUpTestSuite() {
-        shared().start({kRecordingRule, kSlowRule, maintadmin_rules()});
-    }
-    static void TearDownTestSuite() { shared().stop(); }
-
-  protected:
-    static PolkitRig& shared() {
-        static PolkitRig r;
-        return r;
-    }
-    PolkitRig& rig() override { return shared(); }
-};
+using PolkitSlow = PolkitWith<&kSlowRule>;
 
 // ------------------------------------------------------------------------------------------------
 // The matrix: every mutating method, by root, maint_admin and maint_user

@@ -17,11 +17,13 @@
 #include <sstream>
 
 #include "common/text.hpp"
+#include "tests/support/mime_decode.hpp"
 
 namespace maint {
 namespace {
 
 using namespace std::chrono_literals;
+using test::decode_words;
 
 constexpr Usec kStart = 1796086800ULL * kUsecPerSec;  // Tue 2026-12-01 02:00 CET
 constexpr Usec kEnd = kStart + 2 * 3600 * kUsecPerSec;
@@ -44,37 +46,6 @@ class ScopedTz {
   private:
     std::optional<std::string> old_;
 };
-
-std::string base64_decode(std::string_view in) {
-    static const std::string kDigits =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    unsigned v = 0;
-    int bits = 0;
-    for (char c : in) {
-        if (c == '=')
-            break;
-        v = (v << 6) | static_cast<unsigned>(kDigits.find(c));
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((v >> bits) & 0xFF);
-        }
-    }
-    return out;
-}
-
-// The encoded-words of a header value, each decoded on its own (so a split character shows).
-std::vector<std::string> decode_words(const std::string& value) {
-    std::vector<std::string> words;
-    std::size_t pos = 0;
-    while ((pos = value.find("=?UTF-8?B?", pos)) != std::string::npos) {
-        const auto end = value.find("?=", pos + 10);
-        words.push_back(base64_decode(value.substr(pos + 10, end - pos - 10)));
-        pos = end + 2;
-    }
-    return words;
-}
 
 std::string qp_decode(const std::string& in) {
     std::string out;
