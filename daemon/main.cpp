@@ -113,9 +113,11 @@ class RealtimeClock final : public maint::Clock {
 
 // Scheduler=auto: systemd's timers when systemd is on the bus (and we may make units), else
 // in-process ones.
-std::unique_ptr<maint::Scheduler> make_scheduler(
-    maint::SchedulerKind kind, boost::asio::io_context& io, sdbus::IConnection& connection,
-    const maint::Clock& clock, maint::bus::BusPump& pump, maint::PlannerListener& listener) {
+std::unique_ptr<maint::Scheduler> make_scheduler(maint::SchedulerKind kind,
+                                                 boost::asio::io_context& io,
+                                                 sdbus::IConnection& connection,
+                                                 const maint::Clock& clock,
+                                                 maint::PlannerListener& listener) {
     using namespace maint;
     bool systemd = kind == SchedulerKind::Systemd;
     if (kind == SchedulerKind::Auto)
@@ -127,7 +129,6 @@ std::unique_ptr<maint::Scheduler> make_scheduler(
     auto scheduler = std::make_unique<SystemdScheduler>(
         io, connection, clock,
         SystemdScheduler::Settings{MAINT_BUSCTL, bus::kBusName, bus::kManagerPath},
-        [&pump] { pump.kick(); },
         [&listener](WindowId id, const std::string& what) { listener.problem(id, what); });
     scheduler->discover();
     journal::info("Scheduling with systemd timers (maintenanced-window-*.timer)");
@@ -189,11 +190,11 @@ int run(const Options& options) {
     auto connection = sdbus::createSystemBusConnection();
     bus::BusPump pump(io, *connection);
     journal::ListenerFanout listeners;
-    auto scheduler = make_scheduler(config.scheduler, io, *connection, clock, pump, listeners);
+    auto scheduler = make_scheduler(config.scheduler, io, *connection, clock, listeners);
     SystemHosts hosts(io, config.hosts, config.max_parallel_hosts);
-    SystemChecks prechecks(io, *connection, hosts, config.checks, [&pump] { pump.kick(); });
+    SystemChecks prechecks(io, *connection, hosts, config.checks);
     AdminGroups admins(config.admin_groups);
-    LogindSessions sessions(io, *connection, admins, [&pump] { pump.kick(); });
+    LogindSessions sessions(io, *connection, admins);
     // As systemd's service (its sandbox), mail goes through a transient unit: see Mailer.
     const std::string systemd_run =
         geteuid() == 0 && std::getenv("INVOCATION_ID") && SystemdScheduler::available(*connection)
@@ -231,16 +232,15 @@ int run(const Options& options) {
         journal::notice("Configuration reloaded");
     };
 
-    PolkitAuthorizer authorizer(*connection, [&pump] { pump.kick(); });
-    bus::ManagerObject manager(*connection, planner, authorizer, pump, reload);
-    bus::WindowObjects windows(busaccess::raw_bus(*connection), planner, authorizer, pump);
-    bus::BusAnnouncer announcer(manager, windows, pump);
+    PolkitAuthorizer authorizer(*connection);
+    bus::ManagerObject manager(*connection, planner, authorizer, reload);
+    bus::WindowObjects windows(busaccess::raw_bus(*connection), planner, authorizer);
+    bus::BusAnnouncer announcer(manager, windows);
     listeners.add(announcer);
 
     planner.resume();
     runtime.sync();  // a window in progress before a restart keeps its logins closed
     connection->requestName(bus::kBusName);
-    pump.start();
 
     boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
     std::function<void(const boost::system::error_code&, int)> on_signal =
@@ -260,7 +260,6 @@ int run(const Options& options) {
             }
             sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
             pump.stop();
-            io.stop();
         };
     signals.async_wait(on_signal);
 
@@ -270,7 +269,7 @@ int run(const Options& options) {
     sd_notifyf(0, "READY=1\nSTATUS=%s", view.state.c_str());
     journal::info(std::string("maintenanced ") + MAINT_VERSION + " ready on the bus as " +
                   bus::kBusName);
-    io.run();
+    pump.run();
     return 0;
 }
 

@@ -8,28 +8,23 @@ namespace maint::bus {
 void BusAnnouncer::window_added(const Window& w) {
     windows_.emit_added(w.id);
     manager_.emitWindowScheduled(w.id, sdbus::ObjectPath(window_path(w.id)));
-    pump_.kick();
 }
 
 void BusAnnouncer::window_changed(const Window& w, std::uint32_t fields) {
     windows_.emit_changed(w.id, fields);
-    pump_.kick();
 }
 
 void BusAnnouncer::window_upcoming(const Window& w) {
     manager_.emitWindowUpcoming(w.id, sdbus::ObjectPath(window_path(w.id)), w.spec.start_usec);
-    pump_.kick();
 }
 
 void BusAnnouncer::window_started(const Window& w) {
     manager_.emitWindowStarted(w.id, sdbus::ObjectPath(window_path(w.id)));
-    pump_.kick();
 }
 
 void BusAnnouncer::window_finished(const Window& w) {
     manager_.emitWindowFinished(w.id, sdbus::ObjectPath(window_path(w.id)),
                                 std::string(to_string(w.status)));
-    pump_.kick();
 }
 
 void BusAnnouncer::manager_changed(const ManagerView& before, const ManagerView& after) {
@@ -47,12 +42,10 @@ void BusAnnouncer::manager_changed(const ManagerView& before, const ManagerView&
     if (names.empty())
         return;
     manager_.emit_properties_changed(names);
-    pump_.kick();
 }
 
 void BusAnnouncer::host_state_changed(const std::string& host, HostState state) {
     manager_.emitHostStateChanged(host, std::string(to_string(state)));
-    pump_.kick();
 }
 
 void BusAnnouncer::problem(WindowId, const std::string&) {}

@@ -3,7 +3,6 @@
 // change is stored.
 #pragma once
 
-#include "bus/bus_pump.hpp"
 #include "bus/manager_object.hpp"
 #include "bus/window_objects.hpp"
 #include "core/planner.hpp"
@@ -12,8 +11,8 @@ namespace maint::bus {
 
 class BusAnnouncer final : public PlannerListener {
   public:
-    BusAnnouncer(ManagerObject& manager, WindowObjects& windows, BusPump& pump)
-        : manager_(manager), windows_(windows), pump_(pump) {}
+    BusAnnouncer(ManagerObject& manager, WindowObjects& windows)
+        : manager_(manager), windows_(windows) {}
 
     void window_added(const Window& w) override;
     void window_changed(const Window& w, std::uint32_t fields) override;
@@ -27,7 +26,6 @@ class BusAnnouncer final : public PlannerListener {
   private:
     ManagerObject& manager_;
     WindowObjects& windows_;
-    BusPump& pump_;
 };
 
 }  // namespace maint::bus

@@ -27,11 +27,10 @@ sdbus::ObjectPath path_or_root(WindowId id) {
 }  // namespace
 
 ManagerObject::ManagerObject(sdbus::IConnection& connection, Planner& planner,
-                             Authorizer& authorizer, BusPump& pump, std::function<void()> reload)
+                             Authorizer& authorizer, std::function<void()> reload)
     : AdaptorInterfaces(connection, kManagerPath),
       planner_(planner),
       authorizer_(authorizer),
-      pump_(pump),
       reload_(std::move(reload)) {
     registerAdaptor();
 }
@@ -51,10 +50,7 @@ Caller ManagerObject::current_caller() {
 template <class Reply, class Check, class Act>
 void ManagerObject::authorized(const std::shared_ptr<Reply>& reply, Action action,
                                const char* method, Check&& check, Act&& act) {
-    auto fail = [this, reply](const Error& e) {
-        reply->returnError(to_sdbus(e));
-        pump_.kick();
-    };
+    auto fail = [this, reply](const Error& e) { reply->returnError(to_sdbus(e)); };
     guarded(
         [&] {
             check();
@@ -90,7 +86,6 @@ void ManagerObject::ScheduleWindow(sdbus::Result<sdbus::ObjectPath>&& result, ui
         [this, reply, request](const Caller& c) {
             const WindowId id = planner_.schedule(*request, Actor{c.uid, c.pid});
             reply->returnResults(sdbus::ObjectPath(window_path(id)));
-            pump_.kick();
         });
 }
 
@@ -108,7 +103,6 @@ void ManagerObject::DryRun(sdbus::Result<bool, std::vector<CheckRow>>&& result) 
                                       std::move(c.message));
                 }
                 reply->returnResults(ready, rows);
-                pump_.kick();
             });
         });
 }
@@ -146,7 +140,6 @@ void ManagerObject::ListHosts(sdbus::Result<std::vector<HostRow>>&& result) {
                     }
                     reply->returnResults(rows);
                 }
-                pump_.kick();
             });
         },
         [&](const Error& e) { reply->returnError(to_sdbus(e)); });
@@ -164,7 +157,6 @@ void ManagerObject::SetHostMaintenance(sdbus::Result<>&& result, std::string hos
                                               } else {
                                                   reply->returnResults();
                                               }
-                                              pump_.kick();
                                           });
         });
 }
@@ -183,7 +175,6 @@ void ManagerObject::ListSessions(sdbus::Result<std::vector<SessionRow>>&& result
                     }
                     reply->returnResults(rows);
                 }
-                pump_.kick();
             });
         },
         [&](const Error& e) { reply->returnError(to_sdbus(e)); });
@@ -202,7 +193,6 @@ void ManagerObject::TerminateSessions(sdbus::Result<std::vector<std::string>>&& 
                                             } else {
                                                 reply->returnResults(*outcome.value);
                                             }
-                                            pump_.kick();
                                         });
         });
 }
@@ -214,7 +204,6 @@ void ManagerObject::Reload(sdbus::Result<>&& result) {
         [this, reply](const Caller&) {
             reload_();
             reply->returnResults();
-            pump_.kick();
         });
 }
 

@@ -9,7 +9,6 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "bus/bus_pump.hpp"
 #include "core/planner.hpp"
 #include "generated/maintenance1_adaptor.h"
 
@@ -28,7 +27,7 @@ class ManagerObject final
     // `reload` re-reads the configuration and applies it, or throws Error(InvalidArgs) saying
     // which file and line is wrong (the running configuration then stays).
     ManagerObject(sdbus::IConnection& connection, Planner& planner, Authorizer& authorizer,
-                  BusPump& pump, std::function<void()> reload);
+                  std::function<void()> reload);
     ~ManagerObject();
 
     void emit_properties_changed(const std::vector<std::string>& names);
@@ -63,7 +62,6 @@ class ManagerObject final
 
     Planner& planner_;
     Authorizer& authorizer_;
-    BusPump& pump_;
     std::function<void()> reload_;
 };
 

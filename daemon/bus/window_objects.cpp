@@ -21,8 +21,7 @@ namespace {
 // call; answers exactly once.
 class PendingReply {
   public:
-    PendingReply(sd_bus_message* call, BusPump& pump)
-        : call_(sd_bus_message_ref(call)), pump_(pump) {}
+    explicit PendingReply(sd_bus_message* call) : call_(sd_bus_message_ref(call)) {}
     ~PendingReply() {
         if (!answered_)
             fail(Error(Errc::Failed, "Internal error: the call was dropped"));
@@ -36,7 +35,6 @@ class PendingReply {
             return;
         answered_ = true;
         sd_bus_reply_method_return(call_, "");
-        pump_.kick();
     }
     void fail(const Error& e) {
         if (answered_)
@@ -44,12 +42,10 @@ class PendingReply {
         answered_ = true;
         sd_bus_reply_method_errorf(call_, std::string(error_name(e.code())).c_str(), "%s",
                                    e.what());
-        pump_.kick();
     }
 
   private:
     sd_bus_message* call_;
-    BusPump& pump_;
     bool answered_ = false;
 };
 
@@ -193,7 +189,6 @@ const std::pair<std::uint32_t, const char*> kFieldNames[] = {
 
 // What a method does once authorized.
 struct Act {
-    BusPump* pump;
     std::function<void(const Caller&, const Reply&)> run;
 };
 
@@ -210,7 +205,7 @@ int handle(sd_bus_message* m, sd_bus_error* error, const char* method, Decode&& 
     try {
         Decoded d = decode();
         const Caller caller = caller_of(m);
-        auto reply = std::make_shared<PendingReply>(m, *d.act.pump);
+        auto reply = std::make_shared<PendingReply>(m);
         authorize_then(*d.authorizer, caller, d.action, method,
                        [reply, caller, act = d.act](std::optional<Error> denied) {
                            if (denied) {
@@ -231,8 +226,8 @@ int handle(sd_bus_message* m, sd_bus_error* error, const char* method, Decode&& 
 
 }  // namespace
 
-WindowObjects::WindowObjects(sd_bus* bus, Planner& planner, Authorizer& authorizer, BusPump& pump)
-    : bus_(bus), planner_(planner), authorizer_(authorizer), pump_(pump) {
+WindowObjects::WindowObjects(sd_bus* bus, Planner& planner, Authorizer& authorizer)
+    : bus_(bus), planner_(planner), authorizer_(authorizer) {
     int r = sd_bus_add_fallback_vtable(bus_, &vtable_slot_, kWindowPrefix, kWindowInterface,
                                        kWindowVtable, &WindowObjects::find, this);
     if (r < 0) {
@@ -312,16 +307,16 @@ int WindowObjects::method_start(sd_bus_message* m, void* window, sd_bus_error* e
     return handle(m, error, "Start", [&] {
         const bool force = flag_option(options_from(m), "options", "Force");
         return Decoded{&self.authorizer_, force ? Action::ForceStart : Action::Run,
-                       Act{&self.pump_, [&self, id, force](const Caller& c, const Reply& reply) {
-                               self.planner_.start(id, force, Actor{c.uid, c.pid},
-                                                   [reply](std::optional<Error> e) {
-                                                       if (e) {
-                                                           reply->fail(*e);
-                                                       } else {
-                                                           reply->ok();
-                                                       }
-                                                   });
-                           }}};
+                       Act{[&self, id, force](const Caller& c, const Reply& reply) {
+                           self.planner_.start(id, force, Actor{c.uid, c.pid},
+                                               [reply](std::optional<Error> e) {
+                                                   if (e) {
+                                                       reply->fail(*e);
+                                                   } else {
+                                                       reply->ok();
+                                                   }
+                                               });
+                       }}};
     });
 }
 
@@ -346,13 +341,11 @@ int WindowObjects::method_complete(sd_bus_message* m, void* window, sd_bus_error
         const bool failed = flag_option(options_from(m), "options", "Failed");
         std::string text = note;
         self.planner_.check_finish(id, "note", text, notify);
-        return Decoded{
-            &self.authorizer_, Action::Run,
-            Act{&self.pump_,
-                [&self, id, text, notify, failed](const Caller& c, const Reply& reply) {
-                    self.planner_.complete(id, text, notify, failed, Actor{c.uid, c.pid});
-                    reply->ok();
-                }}};
+        return Decoded{&self.authorizer_, Action::Run,
+                       Act{[&self, id, text, notify, failed](const Caller& c, const Reply& reply) {
+                           self.planner_.complete(id, text, notify, failed, Actor{c.uid, c.pid});
+                           reply->ok();
+                       }}};
     });
 }
 
@@ -367,10 +360,10 @@ int WindowObjects::method_cancel(sd_bus_message* m, void* window, sd_bus_error* 
         std::string text = reason;
         self.planner_.check_finish(id, "reason", text, {});
         return Decoded{&self.authorizer_, Action::Schedule,
-                       Act{&self.pump_, [&self, id, text](const Caller& c, const Reply& reply) {
-                               self.planner_.cancel(id, text, Actor{c.uid, c.pid});
-                               reply->ok();
-                           }}};
+                       Act{[&self, id, text](const Caller& c, const Reply& reply) {
+                           self.planner_.cancel(id, text, Actor{c.uid, c.pid});
+                           reply->ok();
+                       }}};
     });
 }
 
@@ -381,10 +374,10 @@ int WindowObjects::method_update(sd_bus_message* m, void* window, sd_bus_error* 
         WindowChanges changes = update_changes(options_from(m));
         self.planner_.check_update(id, changes);
         return Decoded{&self.authorizer_, Action::Schedule,
-                       Act{&self.pump_, [&self, id, changes](const Caller& c, const Reply& reply) {
-                               self.planner_.update(id, changes, Actor{c.uid, c.pid});
-                               reply->ok();
-                           }}};
+                       Act{[&self, id, changes](const Caller& c, const Reply& reply) {
+                           self.planner_.update(id, changes, Actor{c.uid, c.pid});
+                           reply->ok();
+                       }}};
     });
 }
 

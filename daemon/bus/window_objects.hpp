@@ -10,14 +10,13 @@
 
 #include <cstdint>
 
-#include "bus/bus_pump.hpp"
 #include "core/planner.hpp"
 
 namespace maint::bus {
 
 class WindowObjects {
   public:
-    WindowObjects(sd_bus* bus, Planner& planner, Authorizer& authorizer, BusPump& pump);
+    WindowObjects(sd_bus* bus, Planner& planner, Authorizer& authorizer);
     ~WindowObjects();
     WindowObjects(const WindowObjects&) = delete;
     WindowObjects& operator=(const WindowObjects&) = delete;
@@ -41,7 +40,6 @@ class WindowObjects {
     sd_bus* bus_;
     Planner& planner_;
     Authorizer& authorizer_;
-    BusPump& pump_;
     sd_bus_slot* vtable_slot_ = nullptr;
     sd_bus_slot* enumerator_slot_ = nullptr;
 };

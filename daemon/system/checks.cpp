@@ -35,12 +35,10 @@ std::string bus_failure(const sdbus::Error& e, const CheckConfig& check) {
 }  // namespace
 
 SystemChecks::SystemChecks(boost::asio::io_context& io, sdbus::IConnection& connection,
-                           HostFleet& hosts, std::vector<CheckConfig> checks,
-                           std::function<void()> sent)
+                           HostFleet& hosts, std::vector<CheckConfig> checks)
     : io_(io),
       hosts_(hosts),
       checks_(std::move(checks)),
-      sent_(std::move(sent)),
       systemd_(sdbus::createProxy(connection, kSystemd, "/org/freedesktop/systemd1")) {}
 
 SystemChecks::~SystemChecks() {
@@ -132,8 +130,6 @@ void SystemChecks::run_unit(const CheckConfig& check, bool want_active, Report r
                 state = check.unit + " does not exist";
             report(is_active == want_active, state);
         });
-    if (sent_)
-        sent_();
 }
 
 void SystemChecks::run_no_failed_units(const CheckConfig& check, Report report) {
@@ -159,8 +155,6 @@ void SystemChecks::run_no_failed_units(const CheckConfig& check, Report report) 
                 report(false, std::to_string(names.size()) + " failed unit" +
                                   (names.size() == 1 ? "" : "s") + ": " + join(names, ", "));
             });
-    if (sent_)
-        sent_();
 }
 
 void SystemChecks::run_hosts_normal(Report report) {

@@ -23,9 +23,8 @@ namespace maint {
 
 class SystemChecks final : public Prechecks {
   public:
-    // `sent` runs after each asynchronous bus call is queued (the bus pump re-arms).
     SystemChecks(boost::asio::io_context& io, sdbus::IConnection& connection, HostFleet& hosts,
-                 std::vector<CheckConfig> checks, std::function<void()> sent);
+                 std::vector<CheckConfig> checks);
     ~SystemChecks() override;
     void run(std::function<void(std::vector<PrecheckResult>)> done) override;
     void set_checks(std::vector<CheckConfig> checks) { checks_ = std::move(checks); }
@@ -41,7 +40,6 @@ class SystemChecks final : public Prechecks {
     boost::asio::io_context& io_;
     HostFleet& hosts_;
     std::vector<CheckConfig> checks_;
-    std::function<void()> sent_;
     std::unique_ptr<sdbus::IProxy> systemd_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

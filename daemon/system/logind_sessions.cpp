@@ -39,11 +39,10 @@ std::string variant_string(const std::map<std::string, sdbus::Variant>& props,
 }  // namespace
 
 LogindSessions::LogindSessions(boost::asio::io_context& io, sdbus::IConnection& connection,
-                               const AdminGroups& admins, std::function<void()> sent)
+                               const AdminGroups& admins)
     : io_(io),
       connection_(connection),
       admins_(admins),
-      sent_(std::move(sent)),
       login1_(sdbus::createProxy(connection, kLogin1, kLogin1Path)) {
     login1_->uponSignal("SessionNew")
         .onInterface(kManagerInterface)
@@ -110,9 +109,7 @@ void LogindSessions::list(std::function<void(Outcome<std::vector<SessionInfo>>)>
                             }
                         });
             }
-            kick();
         });
-    kick();
 }
 
 void LogindSessions::terminate(bool include_admins, std::uint32_t except_pid,
@@ -131,7 +128,6 @@ void LogindSessions::terminate(bool include_admins, std::uint32_t except_pid,
             // A caller outside any session (a script run by cron, say) spares none.
             terminate_except(include_admins, error ? std::string() : std::string(path), done);
         });
-    kick();
 }
 
 void LogindSessions::terminate_except(bool include_admins, const std::string& spared,
@@ -177,7 +173,6 @@ void LogindSessions::terminate_except(bool include_admins, const std::string& sp
                 });
             }
         });
-    kick();
 }
 
 void LogindSessions::when_settled(const sdbus::ObjectPath& path, std::function<void()> then,
@@ -204,7 +199,6 @@ void LogindSessions::when_settled(const sdbus::ObjectPath& path, std::function<v
                         when_settled(path, then, attempt + 1);
                 });
         });
-    kick();
 }
 
 void LogindSessions::end_session(const SessionEnd& who, const sdbus::ObjectPath& path,
@@ -225,7 +219,6 @@ void LogindSessions::terminate_now(const SessionEnd& who, std::function<void(Ses
                 end.message = error->getName() + ": " + error->getMessage();
             done(std::move(end));
         });
-    kick();
 }
 
 void LogindSessions::guard(bool on, std::function<void(const SessionEnd&)> ended) {
@@ -253,7 +246,6 @@ void LogindSessions::on_session_new(const std::string& id, const sdbus::ObjectPa
                     ended_(end);
             });
         });
-    kick();
 }
 
 }  // namespace maint

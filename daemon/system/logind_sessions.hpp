@@ -20,9 +20,8 @@ namespace maint {
 
 class LogindSessions final : public Sessions {
   public:
-    // `sent` runs after each asynchronous call is queued (the bus pump re-arms).
     LogindSessions(boost::asio::io_context& io, sdbus::IConnection& connection,
-                   const AdminGroups& admins, std::function<void()> sent);
+                   const AdminGroups& admins);
     ~LogindSessions() override;
 
     void list(std::function<void(Outcome<std::vector<SessionInfo>>)> done) override;
@@ -43,15 +42,10 @@ class LogindSessions final : public Sessions {
     void when_settled(const sdbus::ObjectPath& path, std::function<void()> then, int attempt = 0);
     void terminate_now(const SessionEnd& who, std::function<void(SessionEnd)> done);
     void on_session_new(const std::string& id, const sdbus::ObjectPath& path);
-    void kick() {
-        if (sent_)
-            sent_();
-    }
 
     boost::asio::io_context& io_;
     sdbus::IConnection& connection_;
     const AdminGroups& admins_;
-    std::function<void()> sent_;
     std::unique_ptr<sdbus::IProxy> login1_;
     bool guarding_ = false;
     std::function<void(const SessionEnd&)> ended_;

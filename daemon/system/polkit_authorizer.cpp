@@ -39,10 +39,9 @@ void log_denial(const Caller& caller, Action action, const std::string& method,
 
 }  // namespace
 
-PolkitAuthorizer::PolkitAuthorizer(sdbus::IConnection& connection, std::function<void()> sent)
+PolkitAuthorizer::PolkitAuthorizer(sdbus::IConnection& connection)
     : authority_(sdbus::createProxy(connection, "org.freedesktop.PolicyKit1",
-                                    "/org/freedesktop/PolicyKit1/Authority")),
-      sent_(std::move(sent)) {}
+                                    "/org/freedesktop/PolicyKit1/Authority")) {}
 
 void PolkitAuthorizer::authorize(const Caller& caller, Action action, const std::string& method,
                                  std::function<void(AuthDecision)> done) {
@@ -97,8 +96,6 @@ void PolkitAuthorizer::authorize(const Caller& caller, Action action, const std:
             done({Verdict::Denied, "Access denied: UID " + std::to_string(caller.uid) +
                                        " may not call " + method + " (polkit action " + id + ")"});
         });
-    if (sent_)
-        sent_();
 }
 
 }  // namespace maint

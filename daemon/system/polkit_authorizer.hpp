@@ -16,14 +16,12 @@ namespace maint {
 
 class PolkitAuthorizer final : public Authorizer {
   public:
-    // `sent` runs after each request is queued (the bus pump re-arms for its timeout).
-    PolkitAuthorizer(sdbus::IConnection& connection, std::function<void()> sent);
+    explicit PolkitAuthorizer(sdbus::IConnection& connection);
     void authorize(const Caller& caller, Action action, const std::string& method,
                    std::function<void(AuthDecision)> done) override;
 
   private:
     std::unique_ptr<sdbus::IProxy> authority_;
-    std::function<void()> sent_;
 };
 
 }  // namespace maint

@@ -90,12 +90,10 @@ std::string calendar_spec(Usec when) {
 
 SystemdScheduler::SystemdScheduler(boost::asio::io_context& io, sdbus::IConnection& connection,
                                    const Clock& clock, Settings settings,
-                                   std::function<void()> sent,
                                    std::function<void(WindowId, const std::string&)> problem)
     : io_(io),
       clock_(clock),
       settings_(std::move(settings)),
-      sent_(std::move(sent)),
       problem_(std::move(problem)),
       systemd_(sdbus::createProxy(connection, kSystemd, kSystemdPath)),
       endpoint_(sdbus::createObject(connection, settings_.object_path)) {
@@ -265,8 +263,6 @@ void SystemdScheduler::create(const Key& key, Usec when, std::uint64_t generatio
             problem_(key.first, "could not create the timer " + name + ": " + error->getName() +
                                     ": " + error->getMessage());
         });
-    if (sent_)
-        sent_();
 }
 
 void SystemdScheduler::stop(const Key& key) {
@@ -283,8 +279,6 @@ void SystemdScheduler::stop(const Key& key) {
                 problem_(key.first, "could not stop the timer " + name + ": " + error->getName() +
                                         ": " + error->getMessage());
             });
-    if (sent_)
-        sent_();
 }
 
 void SystemdScheduler::fire_soon(const Key& key) {

@@ -46,10 +46,10 @@ class SystemdScheduler final : public Scheduler {
         std::string object_path;
         Usec accuracy_usec = 1000;
     };
-    // `sent` runs after each asynchronous call is queued (the bus pump re-arms); `problem` hears
+    // `problem` hears
     // of what went wrong (for the log: a timer that could not be made is a missed window).
     SystemdScheduler(boost::asio::io_context& io, sdbus::IConnection& connection,
-                     const Clock& clock, Settings settings, std::function<void()> sent,
+                     const Clock& clock, Settings settings,
                      std::function<void(WindowId, const std::string&)> problem);
     ~SystemdScheduler() override;
 
@@ -82,7 +82,6 @@ class SystemdScheduler final : public Scheduler {
     boost::asio::io_context& io_;
     const Clock& clock_;
     Settings settings_;
-    std::function<void()> sent_;
     std::function<void(WindowId, const std::string&)> problem_;
     std::unique_ptr<sdbus::IProxy> systemd_;
     std::unique_ptr<sdbus::IObject> endpoint_;
