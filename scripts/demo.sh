@@ -7,7 +7,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 "$top/scripts/install-deps.sh"
-"$top/scripts/build.sh" "$top/build" -DMAINT_BUILD_TESTS=OFF -DMAINT_BUILD_BENCH=OFF
+# The same tree and options as the tests (scripts/build.sh normal): either command may run first.
+"$top/scripts/build.sh" normal
 
 work=$(mktemp -d /tmp/maintenanced-demo.XXXXXX)
 bus_pid= daemon_pid=
