@@ -21,6 +21,7 @@
 #include "bus/bus_pump.hpp"
 #include "bus/manager_object.hpp"
 #include "bus/paths.hpp"
+#include "bus/timers_object.hpp"
 #include "bus/window_objects.hpp"
 #include "common/timestamp.hpp"
 #include "config/config.hpp"
@@ -117,7 +118,8 @@ std::unique_ptr<maint::Scheduler> make_scheduler(maint::SchedulerKind kind,
                                                  boost::asio::io_context& io,
                                                  sdbus::IConnection& connection,
                                                  const maint::Clock& clock,
-                                                 maint::PlannerListener& listener) {
+                                                 maint::PlannerListener& listener,
+                                                 maint::SystemdScheduler*& systemd_scheduler) {
     using namespace maint;
     bool systemd = kind == SchedulerKind::Systemd;
     if (kind == SchedulerKind::Auto)
@@ -128,9 +130,11 @@ std::unique_ptr<maint::Scheduler> make_scheduler(maint::SchedulerKind kind,
     }
     auto scheduler = std::make_unique<SystemdScheduler>(
         io, connection, clock,
-        SystemdScheduler::Settings{MAINT_BUSCTL, bus::kBusName, bus::kManagerPath},
+        SystemdScheduler::Settings{MAINT_BUSCTL, bus::kBusName, bus::kManagerPath,
+                                   bus::kTimersInterface},
         [&listener](WindowId id, const std::string& what) { listener.problem(id, what); });
     scheduler->discover();
+    systemd_scheduler = scheduler.get();
     journal::info("Scheduling with systemd timers (maintenanced-window-*.timer)");
     return scheduler;
 }
@@ -190,7 +194,9 @@ int run(const Options& options) {
     auto connection = sdbus::createSystemBusConnection();
     bus::BusPump pump(io, *connection);
     journal::ListenerFanout listeners;
-    auto scheduler = make_scheduler(config.scheduler, io, *connection, clock, listeners);
+    SystemdScheduler* systemd_scheduler = nullptr;
+    auto scheduler =
+        make_scheduler(config.scheduler, io, *connection, clock, listeners, systemd_scheduler);
     SystemHosts hosts(io, config.hosts, config.max_parallel_hosts);
     SystemChecks prechecks(io, *connection, hosts, config.checks);
     AdminGroups admins(config.admin_groups);
@@ -235,6 +241,13 @@ int run(const Options& options) {
     PolkitAuthorizer authorizer(*connection);
     bus::ManagerObject manager(*connection, planner, authorizer, reload);
     bus::WindowObjects windows(busaccess::raw_bus(*connection), planner, authorizer);
+    bus::TimersObject timers(*connection, nullptr);
+    if (systemd_scheduler) {
+        timers.set_handler([systemd_scheduler](WindowId id, const std::string& kind,
+                                               const bus::TimerCaller& caller) {
+            systemd_scheduler->elapsed(id, kind, caller.euid, caller.unit);
+        });
+    }
     bus::BusAnnouncer announcer(manager, windows);
     listeners.add(announcer);
 

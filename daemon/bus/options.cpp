@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "bus/window_properties.hpp"
 #include "common/text.hpp"
 #include "core/errors.hpp"
 
@@ -31,65 +32,21 @@ std::string type_of(const OptionValue& v) {
         v);
 }
 
-template <class T>
-const T& expect(std::string_view argument, const std::string& key, const OptionValue& v,
-                const char* signature) {
-    if (const T* p = std::get_if<T>(&v))
-        return *p;
-    invalid(argument,
-            "'" + key + "' must be of type '" + signature + "', not '" + type_of(v) + "'");
-}
-
-// Applies one key to `c`; false when the key is not one of `allowed`'s.
-void apply(std::string_view argument, const std::string& key, const OptionValue& v,
-           WindowChanges& c) {
-    if (key == "StartUSec")
-        c.start_usec = expect<std::uint64_t>(argument, key, v, "t");
-    else if (key == "EndUSec")
-        c.end_usec = expect<std::uint64_t>(argument, key, v, "t");
-    else if (key == "Reason")
-        c.reason = expect<std::string>(argument, key, v, "s");
-    else if (key == "Notify")
-        c.notify = expect<std::vector<std::string>>(argument, key, v, "as");
-    else if (key == "Comment")
-        c.comment = expect<std::string>(argument, key, v, "s");
-    else if (key == "LoginMessage")
-        c.login_message = expect<std::string>(argument, key, v, "s");
-    else if (key == "ShowLoginMessage")
-        c.show_login_message = expect<bool>(argument, key, v, "b");
-    else if (key == "NotifyMessage")
-        c.notify_message = expect<std::string>(argument, key, v, "s");
-    else if (key == "NotifyLeadUSec")
-        c.notify_lead_usec = expect<std::uint64_t>(argument, key, v, "t");
-    else if (key == "Hosts")
-        c.hosts = expect<std::vector<std::string>>(argument, key, v, "as");
-    else if (key == "AutoComplete")
-        c.auto_complete = expect<bool>(argument, key, v, "b");
-    else if (key == "Valid")
-        c.valid = expect<bool>(argument, key, v, "b");
-}
-
-WindowChanges decode(const OptionList& options, std::string_view argument,
-                     const std::vector<std::string>& allowed) {
+WindowChanges decode(const OptionList& options, std::string_view argument, bool schedule) {
     WindowChanges c;
-    std::set<std::string> seen;
+    std::set<std::string_view> seen;
     for (const auto& [key, value] : options) {
-        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-            invalid(argument, "unknown key '" + key + "'; known keys: " + join(allowed, ", "));
+        const WindowProperty* p = settable_property(key, schedule);
+        if (!p) {
+            invalid(argument, "unknown key '" + key +
+                                  "'; known keys: " + join(settable_keys(schedule), ", "));
         }
-        if (!seen.insert(key).second)
+        if (!seen.insert(p->name).second)
             invalid(argument, "'" + key + "' given twice");
-        apply(argument, key, value, c);
+        p->set(c, value, argument, *p);
     }
     return c;
 }
-
-const std::vector<std::string> kScheduleKeys = {
-    "Comment",        "LoginMessage", "ShowLoginMessage", "NotifyMessage",
-    "NotifyLeadUSec", "Hosts",        "AutoComplete"};
-const std::vector<std::string> kUpdateKeys = {
-    "StartUSec",        "EndUSec",       "Reason",         "Notify", "Comment",      "LoginMessage",
-    "ShowLoginMessage", "NotifyMessage", "NotifyLeadUSec", "Hosts",  "AutoComplete", "Valid"};
 
 // RAII for sd_bus_message_enter_container/exit_container.
 int check(int r, std::string_view argument) {
@@ -99,6 +56,12 @@ int check(int r, std::string_view argument) {
 }
 
 }  // namespace
+
+void wrong_option_type(std::string_view argument, std::string_view key, const OptionValue& v,
+                       std::string_view signature) {
+    invalid(argument, "'" + std::string(key) + "' must be of type '" + std::string(signature) +
+                          "', not '" + type_of(v) + "'");
+}
 
 OptionList options_from(const std::map<std::string, sdbus::Variant>& dict) {
     OptionList out;
@@ -163,11 +126,11 @@ OptionList options_from(sd_bus_message* m) {
 }
 
 WindowChanges schedule_options(const OptionList& options) {
-    return decode(options, "options", kScheduleKeys);
+    return decode(options, "options", true);
 }
 
 WindowChanges update_changes(const OptionList& options) {
-    return decode(options, "changes", kUpdateKeys);
+    return decode(options, "changes", false);
 }
 
 bool flag_option(const OptionList& options, std::string_view argument, std::string_view key) {
@@ -178,7 +141,7 @@ bool flag_option(const OptionList& options, std::string_view argument, std::stri
                     "unknown key '" + k + "'; the only key is '" + std::string(key) + "'");
         if (flag)
             invalid(argument, "'" + k + "' given twice");
-        flag = expect<bool>(argument, k, v, "b");
+        flag = option_value<bool>(argument, k, v, "b");
     }
     return flag.value_or(false);
 }

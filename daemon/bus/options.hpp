@@ -27,14 +27,25 @@ using OptionValue =
     std::variant<bool, std::uint64_t, std::string, std::vector<std::string>, OtherType>;
 using OptionList = std::vector<std::pair<std::string, OptionValue>>;
 
+// The value of option `key` as a T, or Error(InvalidArgs) naming the argument, the key and both
+// types.
+[[noreturn]] void wrong_option_type(std::string_view argument, std::string_view key,
+                                    const OptionValue& v, std::string_view signature);
+template <class T>
+const T& option_value(std::string_view argument, std::string_view key, const OptionValue& v,
+                      std::string_view signature) {
+    if (const T* p = std::get_if<T>(&v))
+        return *p;
+    wrong_option_type(argument, key, v, signature);
+}
+
 OptionList options_from(const std::map<std::string, sdbus::Variant>& dict);
 // Reads an a{sv} at the message's current position. Throws Error(InvalidArgs) if it is not one.
 OptionList options_from(sd_bus_message* m);
 
-// ScheduleWindow's options: Comment, LoginMessage, ShowLoginMessage, NotifyMessage,
-// NotifyLeadUSec, Hosts, AutoComplete.
+// ScheduleWindow's options and Update's changes: the window properties the table in
+// window_properties.cpp marks settable by each.
 WindowChanges schedule_options(const OptionList& options);
-// Update's changes: the above plus StartUSec, EndUSec, Reason, Notify, Valid.
 WindowChanges update_changes(const OptionList& options);
 // Start's options: Force. Complete's options: Failed. Returns the flag (false when absent).
 bool flag_option(const OptionList& options, std::string_view argument, std::string_view key);

@@ -15,6 +15,7 @@ inline constexpr const char* kManagerPath = "/org/example/Maintenance1";
 inline constexpr const char* kWindowPrefix = "/org/example/Maintenance1/window";
 inline constexpr const char* kManagerInterface = "org.example.Maintenance1.Manager";
 inline constexpr const char* kWindowInterface = "org.example.Maintenance1.Window";
+inline constexpr const char* kTimersInterface = "org.example.Maintenance1.Timers";
 
 inline std::string window_path(WindowId id) {
     return std::string(kWindowPrefix) + "/" + std::to_string(id);

@@ -13,6 +13,7 @@
 #include "bus/errors.hpp"
 #include "bus/options.hpp"
 #include "bus/paths.hpp"
+#include "bus/window_properties.hpp"
 
 namespace maint::bus {
 namespace {
@@ -55,80 +56,13 @@ int to_errno_reply(sd_bus_error* error, const Error& e) {
     return sd_bus_error_set(error, std::string(error_name(e.code())).c_str(), e.what());
 }
 
-// ---- property getters: userdata is the const Window* the find callback returned
-
+// The window a method was called on: the const Window* the find callback returned.
 const Window& W(void* userdata) {
     return *static_cast<const Window*>(userdata);
 }
 
-int append_strv(sd_bus_message* reply, const std::vector<std::string>& list) {
-    std::vector<char*> ptrs;
-    ptrs.reserve(list.size() + 1);
-    for (const auto& s : list)
-        ptrs.push_back(const_cast<char*>(s.c_str()));
-    ptrs.push_back(nullptr);
-    return sd_bus_message_append_strv(reply, ptrs.data());
-}
-
-#define GETTER(name, body)                                                                \
-    int get_##name(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, \
-                   void* userdata, sd_bus_error*) {                                       \
-        const Window& w = W(userdata);                                                    \
-        body;                                                                             \
-    }
-
-GETTER(id, return sd_bus_message_append(reply, "u", w.id))
-GETTER(status, return sd_bus_message_append(reply, "s", std::string(to_string(w.status)).c_str()))
-GETTER(valid, return sd_bus_message_append(reply, "b", static_cast<int>(w.spec.valid)))
-GETTER(start, return sd_bus_message_append(reply, "t", w.spec.start_usec))
-GETTER(end, return sd_bus_message_append(reply, "t", w.spec.end_usec))
-GETTER(reason, return sd_bus_message_append(reply, "s", w.spec.reason.c_str()))
-GETTER(notify, return append_strv(reply, w.spec.notify))
-GETTER(comment, return sd_bus_message_append(reply, "s", w.spec.comment.c_str()))
-GETTER(login_message, return sd_bus_message_append(reply, "s", w.spec.login_message.c_str()))
-GETTER(show_login_message,
-       return sd_bus_message_append(reply, "b", static_cast<int>(w.spec.show_login_message)))
-GETTER(notify_message, return sd_bus_message_append(reply, "s", w.spec.notify_message.c_str()))
-GETTER(notify_lead, return sd_bus_message_append(reply, "t", w.spec.notify_lead_usec))
-GETTER(hosts, return append_strv(reply, w.spec.hosts))
-GETTER(auto_complete,
-       return sd_bus_message_append(reply, "b", static_cast<int>(w.spec.auto_complete)))
-GETTER(created, return sd_bus_message_append(reply, "t", w.created_usec))
-GETTER(created_by, return sd_bus_message_append(reply, "u", w.created_by_uid))
-GETTER(started, return sd_bus_message_append(reply, "t", w.started_usec))
-GETTER(started_by, return sd_bus_message_append(reply, "u", w.started_by_uid))
-GETTER(finished, return sd_bus_message_append(reply, "t", w.finished_usec))
-GETTER(finished_by, return sd_bus_message_append(reply, "u", w.finished_by_uid))
-GETTER(note, return sd_bus_message_append(reply, "s", w.completion_note.c_str()))
-GETTER(prechecks, {
-    int r = sd_bus_message_open_container(reply, SD_BUS_TYPE_ARRAY, "(sssss)");
-    for (const auto& c : w.precheck_results) {
-        if (r < 0)
-            return r;
-        r = sd_bus_message_append(reply, "(sssss)", c.name.c_str(), c.description.c_str(),
-                                  c.severity.c_str(), c.result.c_str(), c.message.c_str());
-    }
-    return r < 0 ? r : sd_bus_message_close_container(reply);
-})
-GETTER(log, {
-    int r = sd_bus_message_open_container(reply, SD_BUS_TYPE_ARRAY, "(tss)");
-    for (const auto& e : w.log) {
-        if (r < 0)
-            return r;
-        r = sd_bus_message_append(reply, "(tss)", e.time_usec,
-                                  std::string(to_string(e.level)).c_str(), e.message.c_str());
-    }
-    return r < 0 ? r : sd_bus_message_close_container(reply);
-})
-
-#undef GETTER
-
-constexpr auto kChange = SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE;
-constexpr auto kConst = SD_BUS_VTABLE_PROPERTY_CONST;
-constexpr auto kInvalidate = SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION;
-
-const sd_bus_vtable kWindowVtable[] = {
-    SD_BUS_VTABLE_START(0),
+// The methods; the properties come from the table (window_properties.cpp).
+const sd_bus_vtable kWindowMethods[] = {
     SD_BUS_METHOD_WITH_NAMES("Start", "a{sv}", SD_BUS_PARAM(options), "", ,
                              WindowObjects::method_start, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("Complete", "sasa{sv}",
@@ -138,54 +72,21 @@ const sd_bus_vtable kWindowVtable[] = {
                              WindowObjects::method_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("Update", "a{sv}", SD_BUS_PARAM(changes), "", ,
                              WindowObjects::method_update, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_PROPERTY("Id", "u", get_id, 0, kConst),
-    SD_BUS_PROPERTY("Status", "s", get_status, 0, kChange),
-    SD_BUS_PROPERTY("Valid", "b", get_valid, 0, kChange),
-    SD_BUS_PROPERTY("StartUSec", "t", get_start, 0, kChange),
-    SD_BUS_PROPERTY("EndUSec", "t", get_end, 0, kChange),
-    SD_BUS_PROPERTY("Reason", "s", get_reason, 0, kChange),
-    SD_BUS_PROPERTY("Notify", "as", get_notify, 0, kChange),
-    SD_BUS_PROPERTY("Comment", "s", get_comment, 0, kChange),
-    SD_BUS_PROPERTY("LoginMessage", "s", get_login_message, 0, kChange),
-    SD_BUS_PROPERTY("ShowLoginMessage", "b", get_show_login_message, 0, kChange),
-    SD_BUS_PROPERTY("NotifyMessage", "s", get_notify_message, 0, kChange),
-    SD_BUS_PROPERTY("NotifyLeadUSec", "t", get_notify_lead, 0, kChange),
-    SD_BUS_PROPERTY("Hosts", "as", get_hosts, 0, kChange),
-    SD_BUS_PROPERTY("AutoComplete", "b", get_auto_complete, 0, kChange),
-    SD_BUS_PROPERTY("CreatedUSec", "t", get_created, 0, kConst),
-    SD_BUS_PROPERTY("CreatedByUID", "u", get_created_by, 0, kConst),
-    SD_BUS_PROPERTY("StartedUSec", "t", get_started, 0, kChange),
-    SD_BUS_PROPERTY("StartedByUID", "u", get_started_by, 0, kChange),
-    SD_BUS_PROPERTY("FinishedUSec", "t", get_finished, 0, kChange),
-    SD_BUS_PROPERTY("FinishedByUID", "u", get_finished_by, 0, kChange),
-    SD_BUS_PROPERTY("CompletionNote", "s", get_note, 0, kChange),
-    SD_BUS_PROPERTY("PrecheckResults", "a(sssss)", get_prechecks, 0, kInvalidate),
-    SD_BUS_PROPERTY("Log", "a(tss)", get_log, 0, kInvalidate),
-    SD_BUS_VTABLE_END};
-
-// Property names for PropertiesChanged, by WindowField bit.
-const std::pair<std::uint32_t, const char*> kFieldNames[] = {
-    {kFieldStatus, "Status"},
-    {kFieldValid, "Valid"},
-    {kFieldStartUSec, "StartUSec"},
-    {kFieldEndUSec, "EndUSec"},
-    {kFieldReason, "Reason"},
-    {kFieldNotify, "Notify"},
-    {kFieldComment, "Comment"},
-    {kFieldLoginMessage, "LoginMessage"},
-    {kFieldShowLoginMessage, "ShowLoginMessage"},
-    {kFieldNotifyMessage, "NotifyMessage"},
-    {kFieldNotifyLeadUSec, "NotifyLeadUSec"},
-    {kFieldHosts, "Hosts"},
-    {kFieldAutoComplete, "AutoComplete"},
-    {kFieldStartedUSec, "StartedUSec"},
-    {kFieldStartedByUID, "StartedByUID"},
-    {kFieldFinishedUSec, "FinishedUSec"},
-    {kFieldFinishedByUID, "FinishedByUID"},
-    {kFieldCompletionNote, "CompletionNote"},
-    {kFieldPrecheckResults, "PrecheckResults"},
-    {kFieldLog, "Log"},
 };
+
+// Start, the methods, the properties, end: made once, kept for the life of the process (sd-bus
+// holds on to it).
+const sd_bus_vtable* window_vtable() {
+    static const std::vector<sd_bus_vtable> vtable = [] {
+        std::vector<sd_bus_vtable> v{SD_BUS_VTABLE_START(0)};
+        v.insert(v.end(), std::begin(kWindowMethods), std::end(kWindowMethods));
+        const auto properties = window_property_vtable();
+        v.insert(v.end(), properties.begin(), properties.end());
+        v.push_back(SD_BUS_VTABLE_END);
+        return v;
+    }();
+    return vtable.data();
+}
 
 // What a method does once authorized.
 struct Act {
@@ -229,7 +130,7 @@ int handle(sd_bus_message* m, sd_bus_error* error, const char* method, Decode&& 
 WindowObjects::WindowObjects(sd_bus* bus, Planner& planner, Authorizer& authorizer)
     : bus_(bus), planner_(planner), authorizer_(authorizer) {
     int r = sd_bus_add_fallback_vtable(bus_, &vtable_slot_, kWindowPrefix, kWindowInterface,
-                                       kWindowVtable, &WindowObjects::find, this);
+                                       window_vtable(), &WindowObjects::find, this);
     if (r < 0) {
         throw std::runtime_error(std::string("Cannot register the window objects: ") +
                                  std::strerror(-r));
@@ -289,16 +190,12 @@ void WindowObjects::emit_added(WindowId id) {
 }
 
 void WindowObjects::emit_changed(WindowId id, std::uint32_t fields) {
-    std::vector<char*> names;
-    for (const auto& [bit, name] : kFieldNames) {
-        if (fields & bit)
-            names.push_back(const_cast<char*>(name));
-    }
+    std::vector<const char*> names = changed_property_names(fields);
     if (names.empty())
         return;
     names.push_back(nullptr);
     sd_bus_emit_properties_changed_strv(bus_, window_path(id).c_str(), kWindowInterface,
-                                        names.data());
+                                        const_cast<char**>(names.data()));
 }
 
 int WindowObjects::method_start(sd_bus_message* m, void* window, sd_bus_error* error) {

@@ -86,32 +86,66 @@ std::string failed_checks(const std::vector<PrecheckResult>& checks) {
 
 }  // namespace
 
+namespace {
+
+// Each window field: its bit, what the Log calls it, and how to tell it changed. (The names on
+// the bus are the table's in daemon/bus/window_properties.cpp.)
+struct FieldRule {
+    WindowField field;
+    const char* label;
+    bool (*differs)(const Window&, const Window&);
+};
+#define SPEC_RULE(bit, label, member)                                                       \
+    FieldRule {                                                                             \
+        bit, label,                                                                         \
+            [](const Window& a, const Window& b) { return a.spec.member != b.spec.member; } \
+    }
+#define RULE(bit, label, member)                                                          \
+    FieldRule {                                                                           \
+        bit, label, [](const Window& a, const Window& b) { return a.member != b.member; } \
+    }
+const FieldRule kFieldRules[] = {
+    RULE(kFieldStatus, "status", status),
+    SPEC_RULE(kFieldValid, "validity", valid),
+    SPEC_RULE(kFieldStartUSec, "start", start_usec),
+    SPEC_RULE(kFieldEndUSec, "end", end_usec),
+    SPEC_RULE(kFieldReason, "reason", reason),
+    SPEC_RULE(kFieldNotify, "audiences", notify),
+    SPEC_RULE(kFieldComment, "comment", comment),
+    SPEC_RULE(kFieldLoginMessage, "login message", login_message),
+    SPEC_RULE(kFieldShowLoginMessage, "login message shown", show_login_message),
+    SPEC_RULE(kFieldNotifyMessage, "notify message", notify_message),
+    SPEC_RULE(kFieldNotifyLeadUSec, "lead time", notify_lead_usec),
+    SPEC_RULE(kFieldHosts, "hosts", hosts),
+    SPEC_RULE(kFieldAutoComplete, "auto-complete", auto_complete),
+    RULE(kFieldStartedUSec, "start time", started_usec),
+    RULE(kFieldStartedByUID, "starter", started_by_uid),
+    RULE(kFieldFinishedUSec, "finish time", finished_usec),
+    RULE(kFieldFinishedByUID, "finisher", finished_by_uid),
+    RULE(kFieldCompletionNote, "completion note", completion_note),
+    RULE(kFieldPrecheckResults, "precheck results", precheck_results),
+    RULE(kFieldLog, "log", log),
+};
+#undef SPEC_RULE
+#undef RULE
+
+std::vector<std::string> field_labels(std::uint32_t fields) {
+    std::vector<std::string> labels;
+    for (const auto& r : kFieldRules) {
+        if (fields & r.field)
+            labels.emplace_back(r.label);
+    }
+    return labels;
+}
+
+}  // namespace
+
 std::uint32_t changed_fields(const Window& a, const Window& b) {
     std::uint32_t f = 0;
-    auto mark = [&f](bool differs, WindowField field) {
-        if (differs)
-            f |= field;
-    };
-    mark(a.status != b.status, kFieldStatus);
-    mark(a.spec.valid != b.spec.valid, kFieldValid);
-    mark(a.spec.start_usec != b.spec.start_usec, kFieldStartUSec);
-    mark(a.spec.end_usec != b.spec.end_usec, kFieldEndUSec);
-    mark(a.spec.reason != b.spec.reason, kFieldReason);
-    mark(a.spec.notify != b.spec.notify, kFieldNotify);
-    mark(a.spec.comment != b.spec.comment, kFieldComment);
-    mark(a.spec.login_message != b.spec.login_message, kFieldLoginMessage);
-    mark(a.spec.show_login_message != b.spec.show_login_message, kFieldShowLoginMessage);
-    mark(a.spec.notify_message != b.spec.notify_message, kFieldNotifyMessage);
-    mark(a.spec.notify_lead_usec != b.spec.notify_lead_usec, kFieldNotifyLeadUSec);
-    mark(a.spec.hosts != b.spec.hosts, kFieldHosts);
-    mark(a.spec.auto_complete != b.spec.auto_complete, kFieldAutoComplete);
-    mark(a.started_usec != b.started_usec, kFieldStartedUSec);
-    mark(a.started_by_uid != b.started_by_uid, kFieldStartedByUID);
-    mark(a.finished_usec != b.finished_usec, kFieldFinishedUSec);
-    mark(a.finished_by_uid != b.finished_by_uid, kFieldFinishedByUID);
-    mark(a.completion_note != b.completion_note, kFieldCompletionNote);
-    mark(a.precheck_results != b.precheck_results, kFieldPrecheckResults);
-    mark(a.log != b.log, kFieldLog);
+    for (const auto& r : kFieldRules) {
+        if (r.differs(a, b))
+            f |= r.field;
+    }
     return f;
 }
 
@@ -297,23 +331,7 @@ void Planner::update(WindowId id, const WindowChanges& changes, const Actor& by)
         // A new start time deserves a new upcoming notice.
         if (times_changed)
             x.steps_done &= ~kUpcomingSteps;
-        std::vector<std::string> names;
-        auto note = [&](WindowField f, const char* name) {
-            if (fields & f)
-                names.push_back(name);
-        };
-        note(kFieldValid, "Valid");
-        note(kFieldStartUSec, "StartUSec");
-        note(kFieldEndUSec, "EndUSec");
-        note(kFieldReason, "Reason");
-        note(kFieldNotify, "Notify");
-        note(kFieldComment, "Comment");
-        note(kFieldLoginMessage, "LoginMessage");
-        note(kFieldShowLoginMessage, "ShowLoginMessage");
-        note(kFieldNotifyMessage, "NotifyMessage");
-        note(kFieldNotifyLeadUSec, "NotifyLeadUSec");
-        note(kFieldHosts, "Hosts");
-        note(kFieldAutoComplete, "AutoComplete");
+        const std::vector<std::string> names = field_labels(fields);
         add_log(x, LogLevel::Info,
                 "Updated by " + uid_name(by.uid) + ": " +
                     (names.empty() ? std::string("nothing changed") : join(names, ", ")) + ".");

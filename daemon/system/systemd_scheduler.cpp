@@ -20,7 +20,6 @@ constexpr const char* kSystemd = "org.freedesktop.systemd1";
 constexpr const char* kSystemdPath = "/org/freedesktop/systemd1";
 constexpr const char* kManagerInterface = "org.freedesktop.systemd1.Manager";
 constexpr const char* kTimerInterface = "org.freedesktop.systemd1.Timer";
-constexpr const char* kTimersInterface = "org.example.Maintenance1.Timers";
 constexpr const char* kUnitPrefix = "maintenanced-window-";
 constexpr TimerKind kKinds[] = {TimerKind::Upcoming, TimerKind::Start, TimerKind::End};
 // A unit of the same name may still be loaded for a moment after it was stopped (systemd
@@ -95,12 +94,7 @@ SystemdScheduler::SystemdScheduler(boost::asio::io_context& io, sdbus::IConnecti
       clock_(clock),
       settings_(std::move(settings)),
       problem_(std::move(problem)),
-      systemd_(sdbus::createProxy(connection, kSystemd, kSystemdPath)),
-      endpoint_(sdbus::createObject(connection, settings_.object_path)) {
-    endpoint_->registerMethod(kTimersInterface, "Elapsed", "us", "",
-                              [this](sdbus::MethodCall call) { on_elapsed(std::move(call)); });
-    endpoint_->finishRegistration();
-}
+      systemd_(sdbus::createProxy(connection, kSystemd, kSystemdPath)) {}
 
 SystemdScheduler::~SystemdScheduler() {
     *alive_ = false;
@@ -221,7 +215,7 @@ void SystemdScheduler::create(const Key& key, Usec when, std::uint64_t generatio
                                         "call",
                                         settings_.bus_name,
                                         settings_.object_path,
-                                        kTimersInterface,
+                                        settings_.interface,
                                         "Elapsed",
                                         "us",
                                         std::to_string(id),
@@ -295,31 +289,20 @@ void SystemdScheduler::fire_soon(const Key& key) {
     });
 }
 
-void SystemdScheduler::on_elapsed(sdbus::MethodCall call) {
-    std::uint32_t id = 0;
-    std::string kind_name;
-    call >> id >> kind_name;
+void SystemdScheduler::elapsed(WindowId id, const std::string& kind_name, uid_t caller_euid,
+                               const std::string& caller_unit) {
     const auto kind = kind_from(kind_name);
     if (!kind) {
-        throw sdbus::Error("org.freedesktop.DBus.Error.InvalidArgs",
-                           "Unknown timer '" + kind_name + "': upcoming, start or end");
+        throw Error(Errc::InvalidArgs, "Unknown timer '" + kind_name + "': upcoming, start or end");
     }
     // Only the timer's own companion service may say that the timer elapsed: root, in the
     // unit named for it (the bus policy already keeps everyone but root away).
-    sd_bus_creds* raw = nullptr;
-    const int r = sd_bus_query_sender_creds(
-        busaccess::raw_message(call), SD_BUS_CREDS_EUID | SD_BUS_CREDS_UNIT | SD_BUS_CREDS_AUGMENT,
-        &raw);
-    std::unique_ptr<sd_bus_creds, decltype(&sd_bus_creds_unref)> creds(raw, sd_bus_creds_unref);
-    uid_t euid = 1;
-    const char* unit = nullptr;
     const std::string expected = timer_unit_name(id, *kind, ".service");
-    if (r < 0 || sd_bus_creds_get_euid(creds.get(), &euid) < 0 || euid != 0 ||
-        sd_bus_creds_get_unit(creds.get(), &unit) < 0 || unit == nullptr || expected != unit) {
-        throw sdbus::Error("org.freedesktop.DBus.Error.AccessDenied",
-                           "Elapsed is for the timer's own service (" + expected +
-                               ", running as root); the caller is " +
-                               (unit ? std::string(unit) : std::string("not in a unit")));
+    if (caller_euid != 0 || caller_unit != expected) {
+        throw Error(Errc::AccessDenied,
+                    "Elapsed is for the timer's own service (" + expected +
+                        ", running as root); the caller is " +
+                        (caller_unit.empty() ? std::string("not in a unit") : caller_unit));
     }
     const Key key{id, *kind};
     if (auto it = slots_.find(key); it != slots_.end()) {
@@ -329,7 +312,6 @@ void SystemdScheduler::on_elapsed(sdbus::MethodCall call) {
         else
             converge(key);  // an old timer of a window since moved: make the new one
     }
-    call.createReply().send();
     boost::asio::post(io_, [this, alive = alive_, key] {
         if (*alive && handler_)
             handler_(key.first, key.second);

@@ -15,6 +15,8 @@
 // serves anyone.
 #pragma once
 
+#include <sys/types.h>
+
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <map>
@@ -24,7 +26,6 @@
 #include <utility>
 
 #include <sdbus-c++/IConnection.h>
-#include <sdbus-c++/IObject.h>
 #include <sdbus-c++/IProxy.h>
 
 #include "core/ports.hpp"
@@ -44,6 +45,7 @@ class SystemdScheduler final : public Scheduler {
         std::string busctl;    // the companion service's program
         std::string bus_name;  // the daemon's well-known name
         std::string object_path;
+        std::string interface;  // where Elapsed is: org.example.Maintenance1.Timers
         Usec accuracy_usec = 1000;
     };
     // `problem` hears
@@ -59,6 +61,12 @@ class SystemdScheduler final : public Scheduler {
     // Reads the window timers systemd has now. Blocking; once, before serving. Throws
     // sdbus::Error when systemd cannot be asked.
     void discover();
+
+    // A timer's companion service called org.example.Maintenance1.Timers.Elapsed (served by
+    // bus/timers_object). Accepted only from root running in the unit named for that timer:
+    // throws Error(AccessDenied) for anyone else, Error(InvalidArgs) for an unknown kind.
+    void elapsed(WindowId id, const std::string& kind, uid_t caller_euid,
+                 const std::string& caller_unit);
 
     void set_handler(Handler handler) override;
     void arm(WindowId id, const std::vector<TimerSpec>& timers) override;
@@ -77,14 +85,12 @@ class SystemdScheduler final : public Scheduler {
     void create(const Key& key, Usec when, std::uint64_t generation, int attempt);
     void stop(const Key& key);
     void fire_soon(const Key& key);
-    void on_elapsed(sdbus::MethodCall call);
 
     boost::asio::io_context& io_;
     const Clock& clock_;
     Settings settings_;
     std::function<void(WindowId, const std::string&)> problem_;
     std::unique_ptr<sdbus::IProxy> systemd_;
-    std::unique_ptr<sdbus::IObject> endpoint_;
     std::map<Key, Slot> slots_;
     Handler handler_;
     // Guards callbacks that outlive the scheduler (replies, retry timers).

@@ -48,7 +48,7 @@ class Introspection : public DaemonTest {
 
 TEST_F(Introspection, TheContractXmlIsReadable) {
     // Guards the comparisons below against comparing two empty sets.
-    ASSERT_EQ(contract_.interfaces.size(), 2u);
+    ASSERT_EQ(contract_.interfaces.size(), 3u);
     const auto& m = contract_.interfaces.at(kManagerInterface);
     EXPECT_EQ(m.methods.size(), 9u);
     EXPECT_EQ(m.properties.size(), 6u);
@@ -60,11 +60,14 @@ TEST_F(Introspection, TheContractXmlIsReadable) {
     EXPECT_EQ(w.methods.size(), 4u);
     EXPECT_EQ(w.properties.size(), 23u);
     EXPECT_TRUE(w.properties.count("property Log a(tss) read"));
+    const auto& t = contract_.interfaces.at("org.example.Maintenance1.Timers");
+    EXPECT_EQ(t.methods.size(), 1u);
 }
 
 TEST_F(Introspection, ManagerObjectServesExactlyTheContract) {
     const auto live = parse_introspection(introspect(manager_->raw()));
     expect_matches_contract(live, kManagerInterface);
+    expect_matches_contract(live, "org.example.Maintenance1.Timers");
     EXPECT_TRUE(live.interfaces.count(kObjectManagerInterface))
         << "the Manager object does not serve org.freedesktop.DBus.ObjectManager";
     EXPECT_TRUE(live.interfaces.count(kPropertiesInterface));

@@ -379,7 +379,7 @@ TEST_F(PlannerTest, UpdateChangesTheFieldsAndSaysWhich) {
     const Window w = window(id);
     EXPECT_EQ(w.spec.reason, "kernel and firmware");
     EXPECT_EQ(w.spec.comment, "ticket 7");
-    EXPECT_TRUE(has_log(w, "Updated by UID 1001: Reason, Comment.")) << log_text(w);
+    EXPECT_TRUE(has_log(w, "Updated by UID 1001: reason, comment.")) << log_text(w);
     ASSERT_THAT(rig_.listener.kinds(), ElementsAre("changed"));
     EXPECT_EQ(rig_.listener.events[0].fields, kFieldReason | kFieldComment | kFieldLog);
     EXPECT_EQ(rig_.store.at(id), w);
