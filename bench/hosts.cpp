@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "common/bus_names.hpp"
 #include "config/config.hpp"
 #include "core/errors.hpp"
 #include "system/hosts.hpp"
@@ -751,10 +752,10 @@ int run_direct(const Options& options) {
 // would drive it. What it measures includes what the in-process run leaves out: the planner,
 // the signals, the log writes and the store's saves.
 
-constexpr const char* kDaemonName = "org.example.Maintenance1";
-constexpr const char* kManagerPath = "/org/example/Maintenance1";
-constexpr const char* kManagerInterface = "org.example.Maintenance1.Manager";
-constexpr const char* kWindowInterface = "org.example.Maintenance1.Window";
+constexpr const char* kDaemonName = maint::names::kBusName;
+constexpr const char* kManagerPath = maint::names::kManagerPath;
+constexpr const char* kManagerInterface = maint::names::kManagerInterface;
+constexpr const char* kWindowInterface = maint::names::kWindowInterface;
 constexpr auto kDaemonStartTimeout = std::chrono::seconds(30);
 // Start runs the prechecks and may answer only once the flip is under way or done.
 constexpr auto kStartCallTimeout = std::chrono::minutes(5);

@@ -27,6 +27,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include "bench_support.hpp"
+#include "common/bus_names.hpp"
 #include "common/timestamp.hpp"
 #include "seed_history.hpp"
 
@@ -39,9 +40,9 @@ namespace {
 using namespace maint::bench;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kDaemonName = "org.example.Maintenance1";
-constexpr const char* kManagerPath = "/org/example/Maintenance1";
-constexpr const char* kManagerInterface = "org.example.Maintenance1.Manager";
+constexpr const char* kDaemonName = maint::names::kBusName;
+constexpr const char* kManagerPath = maint::names::kManagerPath;
+constexpr const char* kManagerInterface = maint::names::kManagerInterface;
 constexpr const char* kPropertiesInterface = "org.freedesktop.DBus.Properties";
 constexpr const char* kEchoName = "org.example.MaintenanceBench.Echo";
 constexpr const char* kEchoPath = "/org/example/MaintenanceBench/Echo";

@@ -8,6 +8,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "common/bus_names.hpp"
 #include "dbus/sd_bus_access.hpp"
 #include "generated/maintenance1_proxy.h"
 
@@ -15,10 +16,10 @@ namespace maint::ctl {
 
 namespace {
 
-constexpr const char* kBusName = MAINT_BUS_NAME;
-constexpr const char* kManagerPath = "/org/example/Maintenance1";
-constexpr const char* kManagerInterface = "org.example.Maintenance1.Manager";
-constexpr const char* kWindowInterface = "org.example.Maintenance1.Window";
+using names::kBusName;
+using names::kManagerInterface;
+using names::kManagerPath;
+using names::kWindowInterface;
 
 // Start, Complete, DryRun and SetHostMaintenance wait for prechecks, host backends and logind:
 // allow ten minutes, not sd-bus's 25 s, so a slow fleet is not reported as an unreachable daemon.

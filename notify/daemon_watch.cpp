@@ -5,22 +5,19 @@
 #include <map>
 #include <vector>
 
+#include "common/bus_names.hpp"
 #include "common/timestamp.hpp"
 #include "generated/maintenance1_proxy.h"
 #include "notify/log.hpp"
 
-#ifndef MAINT_BUS_NAME
-#error "MAINT_BUS_NAME must name maintenanced's bus name"
-#endif
-
 namespace maint::notify {
 namespace {
 
-constexpr const char* kBusName = MAINT_BUS_NAME;
-constexpr const char* kManagerPath = "/org/example/Maintenance1";
-constexpr const char* kWindowsPath = "/org/example/Maintenance1/window";
-constexpr const char* kManagerInterface = "org.example.Maintenance1.Manager";
-constexpr const char* kWindowInterface = "org.example.Maintenance1.Window";
+using names::kBusName;
+using names::kManagerInterface;
+using names::kManagerPath;
+using names::kWindowInterface;
+constexpr const char* kWindowsPath = names::kWindowPrefix;
 constexpr const char* kPropertiesInterface = "org.freedesktop.DBus.Properties";
 constexpr const char* kNoPath = "/";
 

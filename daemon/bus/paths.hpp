@@ -1,4 +1,4 @@
-// Object paths of the contract.
+// Object paths of the contract (the names are common/bus_names.hpp's).
 #pragma once
 
 #include <charconv>
@@ -6,16 +6,17 @@
 #include <string>
 #include <string_view>
 
+#include "common/bus_names.hpp"
 #include "core/window.hpp"
 
 namespace maint::bus {
 
-inline constexpr const char* kBusName = "org.example.Maintenance1";
-inline constexpr const char* kManagerPath = "/org/example/Maintenance1";
-inline constexpr const char* kWindowPrefix = "/org/example/Maintenance1/window";
-inline constexpr const char* kManagerInterface = "org.example.Maintenance1.Manager";
-inline constexpr const char* kWindowInterface = "org.example.Maintenance1.Window";
-inline constexpr const char* kTimersInterface = "org.example.Maintenance1.Timers";
+using names::kBusName;
+using names::kManagerInterface;
+using names::kManagerPath;
+using names::kTimersInterface;
+using names::kWindowInterface;
+using names::kWindowPrefix;
 
 inline std::string window_path(WindowId id) {
     return std::string(kWindowPrefix) + "/" + std::to_string(id);

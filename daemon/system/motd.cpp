@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "system/atomic_file.hpp"
+
 namespace maint {
 namespace {
 
@@ -24,36 +26,10 @@ void MotdFile::show(const std::string& text) const {
     else if (errno != EEXIST)
         fail("make the directory", dir, errno);
 
-    std::string tmp = (dir / ("." + path_.filename().string() + ".XXXXXX")).string();
-    const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
-    if (fd < 0)
-        fail("create a file in", dir, errno);
-    auto give_up = [&](const std::string& what) {
-        const int e = errno;
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        fail(what, tmp, e);
-    };
-    if (::fchmod(fd, 0644) < 0)
-        give_up("set the mode of");
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            give_up("write");
-        done += static_cast<std::size_t>(n);
-    }
-    if (::close(fd) < 0) {
-        const int e = errno;
-        ::unlink(tmp.c_str());
-        fail("write", tmp, e);
-    }
-    if (::rename(tmp.c_str(), path_.c_str()) < 0) {
-        const int e = errno;
-        ::unlink(tmp.c_str());
-        fail("replace", path_, e);
+    try {
+        replace_file_atomically(path_, text);
+    } catch (const AtomicFileError& e) {
+        throw MotdError(e.what());
     }
 }
 

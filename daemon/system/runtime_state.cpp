@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "common/text.hpp"
+#include "system/atomic_file.hpp"
 #include "system/journal.hpp"
 
 namespace maint {
@@ -47,30 +48,14 @@ std::string escape(const std::string& s) {
     return out;
 }
 
-// Writes `text` to `path` so that a reader sees the old file or the new one, never half.
+// Writes `text` to `path` so that a reader sees the old file or the new one, never half; mode
+// 0644 whatever the umask (every login process reads it).
 void replace_file(const std::filesystem::path& path, const std::string& text) {
     std::filesystem::create_directories(path.parent_path());
-    const std::filesystem::path tmp = path.string() + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        throw std::system_error(errno, std::generic_category(), "open " + tmp.string());
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0) {
-            const int e = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            throw std::system_error(e, std::generic_category(), "write " + tmp.string());
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    ::fchmod(fd, 0644);  // whatever the umask: every login process reads it
-    ::close(fd);
-    if (::rename(tmp.c_str(), path.c_str()) < 0) {
-        const int e = errno;
-        ::unlink(tmp.c_str());
-        throw std::system_error(e, std::generic_category(), "rename to " + path.string());
+    try {
+        replace_file_atomically(path, text);
+    } catch (const AtomicFileError& e) {
+        throw std::system_error(e.error(), std::generic_category(), e.what());
     }
 }
 
