@@ -3,13 +3,13 @@
 // "maintenancectl start: <the daemon's message>" on one line of stderr.
 #include "ctl/commands.hpp"
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <sdbus-c++/Error.h>
 #include <iostream>
 #include <optional>
 
+#include "common/nss.hpp"
 #include "ctl/client.hpp"
 #include "ctl/polkit_agent.hpp"
 #include "ctl/render.hpp"
@@ -21,14 +21,10 @@ namespace {
 
 constexpr std::string_view kNotSupported = "org.freedesktop.DBus.Error.NotSupported";
 
+// The local name of `uid`, or "" when NSS does not know it.
 std::string local_user_name(std::uint32_t uid) {
-    struct passwd pw {};
-    struct passwd* found = nullptr;
-    char buffer[4096];
-    if (::getpwuid_r(uid, &pw, buffer, sizeof buffer, &found) != 0 || found == nullptr) {
-        return "";
-    }
-    return found->pw_name;
+    const auto user = nss::user_by_uid(uid);
+    return user ? user->name : "";
 }
 
 // The commands that change something and so may need polkit to ask for a password.

@@ -1,8 +1,6 @@
 // See mail.hpp.
 #include "system/mail.hpp"
 
-#include <grp.h>
-#include <pwd.h>
 #include <sys/random.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include <ctime>
 #include <set>
 
+#include "common/nss.hpp"
 #include "common/text.hpp"
 #include "common/timestamp.hpp"
 #include "system/child_process.hpp"
@@ -20,25 +19,8 @@
 namespace maint {
 namespace {
 
-// getpw*_r and getgr*_r with a buffer that grows until the entry fits.
-template <class Call>
-int with_buffer(Call&& call) {
-    std::vector<char> buf(1024);
-    for (;;) {
-        const int r = call(buf);
-        if (r != ERANGE || buf.size() > (1u << 20))
-            return r;
-        buf.resize(buf.size() * 2);
-    }
-}
-
 bool user_exists(const std::string& name) {
-    passwd pw{};
-    passwd* found = nullptr;
-    with_buffer([&](std::vector<char>& buf) {
-        return ::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found);
-    });
-    return found != nullptr;
+    return nss::user_by_name(name).has_value();
 }
 
 // An address sendmail -t can take from a To: header as one address: no spaces, no list or
@@ -144,45 +126,6 @@ std::string facts(const Window& w, const std::string& hostname) {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> group_members(const std::string& name) {
-    struct group gr {};
-    struct group* hit = nullptr;
-    std::vector<std::string> members;
-    gid_t gid = 0;
-    with_buffer([&](std::vector<char>& buf) {
-        const int r = ::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &hit);
-        if (r == 0 && hit) {
-            gid = gr.gr_gid;
-            members.clear();
-            for (char** m = gr.gr_mem; m && *m; ++m)
-                members.emplace_back(*m);
-        }
-        return r;
-    });
-    if (!hit)
-        return std::nullopt;
-    // Whose primary group it is: only a walk over every user tells (see the header).
-    ::setpwent();
-    std::vector<char> buf(4096);
-    for (;;) {
-        passwd pw{};
-        passwd* found = nullptr;
-        const int r = ::getpwent_r(&pw, buf.data(), buf.size(), &found);
-        if (r == ERANGE && buf.size() < (1u << 20)) {
-            buf.resize(buf.size() * 2);
-            continue;
-        }
-        if (r != 0 || !found)
-            break;
-        if (pw.pw_gid == gid)
-            members.emplace_back(pw.pw_name);
-    }
-    ::endpwent();
-    std::sort(members.begin(), members.end());
-    members.erase(std::unique(members.begin(), members.end()), members.end());
-    return members;
-}
-
 Recipients resolve_recipients(const std::vector<std::string>& audience_names,
                               const std::vector<AudienceConfig>& audiences) {
     Recipients out;
@@ -208,7 +151,7 @@ Recipients resolve_recipients(const std::vector<std::string>& audience_names,
                                        "' is unknown");
         }
         for (const auto& g : it->groups) {
-            const auto members = group_members(g);
+            const auto members = nss::group_members(g);
             if (!members) {
                 out.problems.push_back("group '" + header_safe(g) + "' of audience '" + name +
                                        "' is unknown");

@@ -26,16 +26,9 @@ struct Recipients {
 };
 
 // The audiences named `audience_names` as mail addresses: `Users` as local user names (those
-// NSS knows), every member of `Groups` (see group_members), `Emails` verbatim.
+// NSS knows), every member of `Groups` (nss::group_members), `Emails` verbatim.
 Recipients resolve_recipients(const std::vector<std::string>& audience_names,
                               const std::vector<AudienceConfig>& audiences);
-
-// The user names in a group, sorted: its member list plus every user whose primary group it is.
-// The latter needs a walk over the whole passwd database (getpwent), the only way NSS answers
-// "whose primary group is G": cheap for /etc/passwd, one enumeration of the directory for LDAP
-// or SSSD, and where enumeration is disabled (SSSD's default) such users are simply not found.
-// Nullopt when NSS does not know the group.
-std::optional<std::vector<std::string>> group_members(const std::string& group);
 
 struct MailMessage {
     std::string from;

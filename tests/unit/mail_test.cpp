@@ -4,6 +4,8 @@
 // Mailer handing a message to a sendmail stand-in and reporting a failing one.
 #include "system/mail.hpp"
 
+#include "common/nss.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -256,7 +258,7 @@ TEST(Recipients, UsersGroupMembersAndEmailsDeduplicatedAndSorted) {
     ASSERT_EQ(run_quiet("useradd -M -N -s /usr/sbin/nologin -g " + group + " " + primary), 0);
     ASSERT_EQ(run_quiet("useradd -M -N -s /usr/sbin/nologin -G " + group + " " + member), 0);
 
-    const auto members = group_members(group);
+    const auto members = nss::group_members(group);
     std::vector<AudienceConfig> audiences = {
         {"ops", {"root", member}, {group}, {"ops@example.com", "root"}},
         {"dba", {"nosuchuser" + tag}, {"nosuchgroup" + tag}, {"dba@example.com", "a b@x"}},
@@ -270,7 +272,7 @@ TEST(Recipients, UsersGroupMembersAndEmailsDeduplicatedAndSorted) {
     ASSERT_TRUE(members);
     // The primary member comes from the passwd walk, the other from the group's member list.
     EXPECT_EQ(*members, (std::vector<std::string>{member, primary}));
-    EXPECT_FALSE(group_members("nosuchgroup" + tag));
+    EXPECT_FALSE(nss::group_members("nosuchgroup" + tag));
     EXPECT_EQ(r.addresses, (std::vector<std::string>{"dba@example.com", member, primary,
                                                      "ops@example.com", "root"}));
     EXPECT_EQ(r.problems,
