@@ -24,6 +24,8 @@
 #include <system_error>
 #include <thread>
 
+#include "tests/support/private_bus_conf.hpp"
+
 #ifndef MAINT_DBUS_DAEMON
 #error "MAINT_DBUS_DAEMON must name the dbus-daemon binary"
 #endif
@@ -67,42 +69,13 @@ std::string read_line(int fd, std::chrono::milliseconds timeout) {
 }
 
 std::string bus_config(const std::filesystem::path& socket, const std::string& extra_policy) {
-    // The stock system.conf minus what needs a real system (<user>, <fork>, the pidfile, syslog,
-    // the activation helper), as in the integration tests.
-    return R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <keep_umask/>
-  <auth>EXTERNAL</auth>
-  <listen>unix:path=)" +
-           socket.string() + R"(</listen>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus" send_member="UpdateActivationEnvironment"/>
-  </policy>
-  <policy user="root">
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
-  </policy>
-  <includedir>/usr/share/dbus-1/system.d</includedir>
-  <includedir>/etc/dbus-1/system.d</includedir>
-  <includedir>)" MAINT_DBUS_POLICY_DIR R"(</includedir>
-)" + extra_policy +
-           R"(
-</busconfig>
-)";
+    // The private bus of the integration tests (scripts/private-bus.conf.in), with the
+    // daemon's policy and the bench's own.
+    return support::private_bus_conf(socket,
+                                     "<includedir>/usr/share/dbus-1/system.d</includedir>\n"
+                                     "  <includedir>/etc/dbus-1/system.d</includedir>\n"
+                                     "  <includedir>" MAINT_DBUS_POLICY_DIR "</includedir>\n" +
+                                         extra_policy);
 }
 
 // The number after "Key:" in a /proc status file ("VmRSS:   5120 kB"); -1 when missing.

@@ -55,34 +55,10 @@ Name=org.example.Maintenance1
 Exec=/bin/sh -c "touch $work/activated; exit 1"
 User=root
 EOF
-cat >"$work/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <keep_umask/>
-  <auth>EXTERNAL</auth>
-  <listen>unix:path=$work/system_bus_socket</listen>
-  <servicedir>$work/services</servicedir>
-  <limit name="service_start_timeout">5000</limit>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <includedir>$policy_dir</includedir>
-</busconfig>
-EOF
+"$policy_dir/../scripts/private-bus-conf.sh" "$work/system_bus_socket" \
+  "<servicedir>$work/services</servicedir>
+  <limit name=\"service_start_timeout\">5000</limit>
+  <includedir>$policy_dir</includedir>" >"$work/bus.conf"
 "$dbus_daemon" --config-file="$work/bus.conf" --nofork --nopidfile 2>"$work/bus.log" &
 bus_pid=$!
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/system_bus_socket

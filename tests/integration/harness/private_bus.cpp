@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "harness/temp_dir.hpp"
+#include "tests/support/private_bus_conf.hpp"
 
 #ifndef MAINT_DBUS_DAEMON
 #error "MAINT_DBUS_DAEMON must name the dbus-daemon binary"
@@ -30,39 +31,11 @@ constexpr auto kStartTimeout = std::chrono::seconds(10);
 
 std::string private_bus_config(const std::filesystem::path& socket,
                                const std::filesystem::path& policy_dir) {
-    return R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <keep_umask/>
-  <auth>EXTERNAL</auth>
-  <listen>unix:path=)" +
-           socket.string() + R"(</listen>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus" send_member="UpdateActivationEnvironment"/>
-  </policy>
-  <policy user="root">
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
-  </policy>
-  <includedir>/usr/share/dbus-1/system.d</includedir>
-  <includedir>/etc/dbus-1/system.d</includedir>
-  <includedir>)" +
-           policy_dir.string() + R"(</includedir>
-</busconfig>
-)";
+    return support::private_bus_conf(socket,
+                                     "<includedir>/usr/share/dbus-1/system.d</includedir>\n"
+                                     "  <includedir>/etc/dbus-1/system.d</includedir>\n"
+                                     "  <includedir>" +
+                                         policy_dir.string() + "</includedir>");
 }
 
 PrivateBus::PrivateBus(const std::filesystem::path& dir)
