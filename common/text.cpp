@@ -14,51 +14,66 @@ bool is_ascii_space(char c) {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view s) {
-    std::size_t i = 0;
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
     const std::size_t n = s.size();
-    while (i < n) {
-        const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-        const unsigned char c = byte(i);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        // The lead byte fixes the length and the range the second byte may take; the ranges
-        // exclude overlong forms (C0, C1, E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and
-        // code points above U+10FFFF (F4 90..BF, F5..FF).
-        std::size_t length = 0;
-        unsigned char low = 0x80;
-        unsigned char high = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            length = 2;
-        } else if (c == 0xE0) {
-            length = 3;
-            low = 0xA0;
-        } else if (c == 0xED) {
-            length = 3;
-            high = 0x9F;
-        } else if (c >= 0xE1 && c <= 0xEF) {
-            length = 3;
-        } else if (c == 0xF0) {
-            length = 4;
-            low = 0x90;
-        } else if (c == 0xF4) {
-            length = 4;
-            high = 0x8F;
-        } else if (c >= 0xF1 && c <= 0xF3) {
-            length = 4;
-        } else {
+    if (i >= n)
+        return 0;
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80)
+        return 1;
+    // The lead byte fixes the length and the range the second byte may take; the ranges exclude
+    // overlong forms (C0, C1, E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and code points
+    // above U+10FFFF (F4 90..BF, F5..FF).
+    std::size_t length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        length = 2;
+    } else if (c == 0xE0) {
+        length = 3;
+        low = 0xA0;
+    } else if (c == 0xED) {
+        length = 3;
+        high = 0x9F;
+    } else if (c >= 0xE1 && c <= 0xEF) {
+        length = 3;
+    } else if (c == 0xF0) {
+        length = 4;
+        low = 0x90;
+    } else if (c == 0xF4) {
+        length = 4;
+        high = 0x8F;
+    } else if (c >= 0xF1 && c <= 0xF3) {
+        length = 4;
+    } else {
+        return 0;
+    }
+    if (n - i < length)
+        return 0;
+    if (byte(i + 1) < low || byte(i + 1) > high)
+        return 0;
+    for (std::size_t k = 2; k < length; ++k) {
+        if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
+            return 0;
+    }
+    return length;
+}
+
+char32_t utf8_code_point(std::string_view s, std::size_t i, std::size_t length) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    static constexpr unsigned char kLeadBits[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    char32_t cp = byte(0) & kLeadBits[length];
+    for (std::size_t k = 1; k < length; ++k)
+        cp = (cp << 6) | (byte(k) & 0x3F);
+    return cp;
+}
+
+bool is_valid_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t length = utf8_sequence_length(s, i);
+        if (length == 0)
             return false;
-        }
-        if (n - i < length)
-            return false;
-        if (byte(i + 1) < low || byte(i + 1) > high)
-            return false;
-        for (std::size_t k = 2; k < length; ++k) {
-            if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
-                return false;
-        }
         i += length;
     }
     return true;

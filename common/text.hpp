@@ -1,13 +1,20 @@
 // Small text helpers shared by the daemon and its client.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace maint {
 
-// True when `s` is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+// The one UTF-8 decoder of the tree. Well-formed means: no overlong forms, no surrogates,
+// nothing above U+10FFFF.
+// The length (1 to 4) of the well-formed sequence that starts at s[i]; 0 when none does.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i = 0);
+// The code point of the well-formed sequence of `length` bytes at s[i].
+char32_t utf8_code_point(std::string_view s, std::size_t i, std::size_t length);
+// True when all of `s` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view s);
 
 // Splits on runs of ASCII whitespace; no quoting.

@@ -3,46 +3,9 @@
 
 #include <cstdio>
 
+#include "common/text.hpp"
+
 namespace maint::ctl {
-
-namespace {
-
-// Length of the well-formed UTF-8 sequence at the start of `s`, or 0 when it is not one
-// (overlong forms, surrogates and code points above U+10FFFF are not).
-std::size_t utf8_sequence_length(std::string_view s) {
-    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    auto continuation = [&](std::size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
-    unsigned char b0 = byte(0);
-    if (b0 < 0x80) {
-        return 1;
-    }
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        return continuation(1) ? 2 : 0;
-    }
-    if (b0 >= 0xE0 && b0 <= 0xEF) {
-        if (!continuation(1) || !continuation(2)) {
-            return 0;
-        }
-        unsigned char b1 = byte(1);
-        if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 >= 0xA0)) {
-            return 0;  // overlong, or a UTF-16 surrogate
-        }
-        return 3;
-    }
-    if (b0 >= 0xF0 && b0 <= 0xF4) {
-        if (!continuation(1) || !continuation(2) || !continuation(3)) {
-            return 0;
-        }
-        unsigned char b1 = byte(1);
-        if ((b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 >= 0x90)) {
-            return 0;  // overlong, or above U+10FFFF
-        }
-        return 4;
-    }
-    return 0;
-}
-
-}  // namespace
 
 std::string json_quote(std::string_view s) {
     std::string out;

@@ -130,3 +130,33 @@ TEST(Join, WithSeparator) {
 
 }  // namespace
 }  // namespace maint
+
+namespace maint {
+namespace {
+
+TEST(Utf8Decoder, GivesTheLengthAndCodePointOfEachWellFormedSequence) {
+    const std::string s = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";  // a é € 😀
+    EXPECT_EQ(utf8_sequence_length(s, 0), 1u);
+    EXPECT_EQ(utf8_code_point(s, 0, 1), U'a');
+    EXPECT_EQ(utf8_sequence_length(s, 1), 2u);
+    EXPECT_EQ(utf8_code_point(s, 1, 2), U'\u00E9');
+    EXPECT_EQ(utf8_sequence_length(s, 3), 3u);
+    EXPECT_EQ(utf8_code_point(s, 3, 3), U'\u20AC');
+    EXPECT_EQ(utf8_sequence_length(s, 6), 4u);
+    EXPECT_EQ(utf8_code_point(s, 6, 4), U'\U0001F600');
+    EXPECT_EQ(utf8_sequence_length(s, s.size()), 0u) << "past the end";
+}
+
+TEST(Utf8Decoder, FindsNoSequenceWhereTheBytesAreNotOne) {
+    EXPECT_EQ(utf8_sequence_length("\x80"), 0u) << "a lone continuation byte";
+    EXPECT_EQ(utf8_sequence_length("\xC0\x80"), 0u) << "overlong NUL";
+    EXPECT_EQ(utf8_sequence_length("\xE0\x80\x80"), 0u) << "overlong";
+    EXPECT_EQ(utf8_sequence_length("\xED\xA0\x80"), 0u) << "a surrogate";
+    EXPECT_EQ(utf8_sequence_length("\xF4\x90\x80\x80"), 0u) << "above U+10FFFF";
+    EXPECT_EQ(utf8_sequence_length("\xE2\x82"), 0u) << "cut short";
+    EXPECT_EQ(utf8_sequence_length("\xC2\x9B"), 2u) << "U+009B is well-formed (if unprintable)";
+    EXPECT_EQ(utf8_code_point("\xC2\x9B", 0, 2), U'\u009B');
+}
+
+}  // namespace
+}  // namespace maint
