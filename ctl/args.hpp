@@ -39,7 +39,9 @@ class UsageError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// What schedule and update can set; for update an unset field is left as it is.
+// What schedule and update can set; for update an unset field is left as it is. The same
+// fields as the daemon's WindowChanges (daemon/core/validation.hpp), kept apart on purpose:
+// maintenancectl speaks the bus contract and links nothing of the daemon.
 struct WindowSettings {
     std::optional<Usec> start;
     std::optional<Usec> end;
