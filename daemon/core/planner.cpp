@@ -578,12 +578,12 @@ void Planner::set_host_maintenance(const std::string& host, bool enabled, const 
     auto result = std::make_shared<std::optional<Error>>();
     ports_.hosts.flip(
         {host}, enabled, 0,
-        [this, result, by](const HostFlip& flip) {
+        [this, result, enabled, by](const HostFlip& flip) {
             record_host(flip);
+            listener_.host_flipped_by_hand(flip, enabled, by.uid);
             if (!flip.ok) {
                 *result = Error(Errc::HostFailed, flip.message);
             }
-            (void)by;
         },
         [result, done = std::move(done)] { done(*result); });
 }

@@ -69,6 +69,14 @@ class PlannerListener {
     virtual void window_finished(const Window& w) = 0;
     virtual void manager_changed(const ManagerView& before, const ManagerView& after) = 0;
     virtual void host_state_changed(const std::string& host, HostState state) = 0;
+    // A host flipped by hand (SetHostMaintenance): who asked, and how it went. It belongs to no
+    // window, so the daemon's own log is where it is recorded. No-op by default: only the log
+    // listens.
+    virtual void host_flipped_by_hand(const HostFlip& flip, bool enabled, Uid by) {
+        (void)flip;
+        (void)enabled;
+        (void)by;
+    }
     // Something went wrong that no caller is waiting to hear about (a timer's work, a late
     // step): for the daemon's own log.
     virtual void problem(WindowId id, const std::string& what) = 0;

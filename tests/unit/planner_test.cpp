@@ -28,6 +28,7 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 constexpr Actor kAlice{1000, 4242};
 constexpr Actor kBob{1001, 5151};
@@ -187,7 +188,8 @@ class PlannerTest : public ::testing::Test {
     void TearDown() override {
         EXPECT_THAT(rig_.store.violations, ::testing::IsEmpty());
         for (const auto& e : rig_.listener.events) {
-            if (e.kind == "manager" || e.kind == "host" || e.kind == "problem")
+            if (e.kind == "manager" || e.kind == "host" || e.kind == "by-hand" ||
+                e.kind == "problem")
                 continue;
             EXPECT_TRUE(e.stored) << "the listener heard '" << e.kind << "' of window " << e.id
                                   << " before the store held it";
@@ -1617,6 +1619,24 @@ TEST_F(PlannerTest, SetHostMaintenanceChecksTheNameAndRecordsTheState) {
     ASSERT_TRUE(results[2].has_value());
     EXPECT_EQ(results[2]->code(), Errc::HostFailed);
     EXPECT_THAT(results[2]->what(), HasSubstr("db1"));
+}
+
+// A host flipped by hand belongs to no window: who asked goes to the daemon's log, with the
+// outcome, for success and failure alike.
+TEST_F(PlannerTest, AHostFlippedByHandRecordsWhoAsked) {
+    auto done = [](std::optional<Error>) {};
+    planner().set_host_maintenance("web1", true, kAlice, done);
+    rig_.hosts.failing = {"db1"};
+    planner().set_host_maintenance("db1", false, kBob, done);
+    const auto by_hand = rig_.listener.of_kind("by-hand");
+    ASSERT_EQ(by_hand.size(), 2u);
+    EXPECT_EQ(by_hand[0]->uid, kAlice.uid);
+    EXPECT_TRUE(by_hand[0]->enabled);
+    EXPECT_EQ(by_hand[0]->host_state, HostState::Maintenance);
+    EXPECT_THAT(by_hand[0]->text, StartsWith("web1: "));
+    EXPECT_EQ(by_hand[1]->uid, kBob.uid);
+    EXPECT_FALSE(by_hand[1]->enabled);
+    EXPECT_THAT(by_hand[1]->text, StartsWith("db1: "));
 }
 
 TEST_F(PlannerTest, ListHostsFillsInTheLastKnownState) {
