@@ -129,7 +129,7 @@ TEST_F(Ctl, ScheduleListShowStartCompleteThroughTheBinary) {
 
     r = ctl({"complete", "1", "--note", "All good", "--notify", "ops"});
     ASSERT_EQ(r.exit.code, 0) << r.describe();
-    EXPECT_EQ(w->Status(), "completed");
+    EXPECT_EQ(w->Status(), kCompletedWithoutLogind);
     EXPECT_EQ(w->CompletionNote(), "All good");
     EXPECT_EQ(manager_->State(), "idle");
 }
