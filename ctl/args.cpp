@@ -5,10 +5,12 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <limits>
 
+#include "common/text.hpp"
 #include "common/timestamp.hpp"
 
 namespace maint::ctl {
@@ -34,6 +36,7 @@ enum class Opt {
     AutoComplete,
     Start,
     End,
+    Duration,
     Valid,
     Force,
     Note,
@@ -70,6 +73,7 @@ constexpr std::array kOptions = {
     OptionSpec{"auto-complete", 0, Arg::Optional, Opt::AutoComplete},
     OptionSpec{"start", 0, Arg::Required, Opt::Start},
     OptionSpec{"end", 0, Arg::Required, Opt::End},
+    OptionSpec{"duration", 0, Arg::Required, Opt::Duration},
     OptionSpec{"valid", 0, Arg::Required, Opt::Valid},
     OptionSpec{"force", 0, Arg::None, Opt::Force},
     OptionSpec{"note", 0, Arg::Required, Opt::Note},
@@ -143,6 +147,8 @@ bool accepts(Command c, Opt o) {
             return c == Command::Complete;
         case Opt::IncludeAdmins:
             return c == Command::TerminateSessions;
+        case Opt::Duration:
+            return c == Command::Schedule;
         default:
             return is_window_setting(o) && (c == Command::Schedule || c == Command::Update);
     }
@@ -299,6 +305,11 @@ void apply(Invocation& inv, const GivenOption& given, Usec now) {
             if (inv.command == Command::Cancel) {
                 inv.cancel_reason = value;
             } else {
+                // The daemon refuses it too (InvalidArgs); said here, it is a usage error.
+                if (value.find_first_not_of(" \t\n\r\v\f") == std::string::npos) {
+                    throw UsageError("option " + quoted(given.spelled) +
+                                     " may not be empty: say why the maintenance is needed");
+                }
                 s.reason = value;
             }
             break;
@@ -338,6 +349,12 @@ void apply(Invocation& inv, const GivenOption& given, Usec now) {
             break;
         case Opt::End:
             s.end = time_argument(given.spelled, value, now);
+            break;
+        case Opt::Duration:
+            inv.duration = span_argument(given.spelled, value);
+            if (*inv.duration == 0) {
+                throw UsageError("option " + quoted(given.spelled) + " needs a span above zero");
+            }
             break;
         case Opt::Valid:
             s.valid = parse_boolean(given.spelled, value);
@@ -397,6 +414,14 @@ std::uint32_t parse_window_id(std::string_view text) {
     return static_cast<std::uint32_t>(id);
 }
 
+bool parse_on_off(std::string_view what, std::string_view text) {
+    try {
+        return parse_boolean(what, text);
+    } catch (const UsageError&) {
+        throw UsageError(std::string(what) + " needs on or off, not " + quoted(text));
+    }
+}
+
 bool parse_boolean(std::string_view what, std::string_view text) {
     auto is = [&](std::string_view word) {
         return text.size() == word.size() &&
@@ -434,6 +459,15 @@ Invocation parse_arguments(const std::vector<std::string>& args, Usec now) {
     std::vector<std::string> operands;
     scan(args, options, operands);
 
+    // Strings go to the daemon as D-Bus strings, which must be UTF-8: a bad byte would end in
+    // sd-bus's "Failed to serialize a string value" (exit 1) instead of a usage error.
+    for (const auto& given : options) {
+        if (given.value && !is_valid_utf8(*given.value)) {
+            throw UsageError("the value of option " + quoted(given.spelled) +
+                             " is not valid UTF-8");
+        }
+    }
+
     Invocation inv;
     for (const auto& given : options) {
         if (given.spec->id == Opt::Help) {
@@ -470,12 +504,33 @@ Invocation parse_arguments(const std::vector<std::string>& args, Usec now) {
                              quoted(command->name));
         }
     }
-    if (operands.size() < command->operands.size()) {
-        throw UsageError(quoted(command->name) + " needs " + operand_list(command->operands));
+    for (std::size_t i = 0; i < operands.size() && i < command->operands.size(); ++i) {
+        if (!is_valid_utf8(operands[i])) {
+            throw UsageError(std::string(command->operands[i]) + " of " + quoted(command->name) +
+                             " is not valid UTF-8");
+        }
     }
-    if (operands.size() > command->operands.size()) {
+
+    // schedule START --duration SPAN takes the place of schedule START END.
+    std::vector<std::string_view> wanted = command->operands;
+    const bool by_duration = std::any_of(options.begin(), options.end(), [](const GivenOption& g) {
+        return g.spec->id == Opt::Duration;
+    });
+    if (by_duration) {
+        if (operands.size() == 2) {
+            throw UsageError("'schedule' takes END or --duration SPAN, not both");
+        }
+        wanted.pop_back();
+    }
+    if (operands.size() < wanted.size()) {
+        throw UsageError(quoted(command->name) + " needs " + operand_list(wanted) +
+                         (inv.command == Command::Schedule && !by_duration
+                              ? " (or START and --duration SPAN)"
+                              : ""));
+    }
+    if (operands.size() > wanted.size()) {
         throw UsageError("too many arguments for " + quoted(command->name) + ": " +
-                         quoted(operands[command->operands.size()]));
+                         quoted(operands[wanted.size()]));
     }
 
     for (const auto& given : options) {
@@ -492,7 +547,14 @@ Invocation parse_arguments(const std::vector<std::string>& args, Usec now) {
             break;
         case Command::Schedule:
             inv.settings.start = time_argument("START", operands[0], now);
-            inv.settings.end = time_argument("END", operands[1], now);
+            if (inv.duration) {
+                if (*inv.duration > std::numeric_limits<Usec>::max() - *inv.settings.start) {
+                    throw UsageError("START plus --duration is past the end of time");
+                }
+                inv.settings.end = *inv.settings.start + *inv.duration;
+            } else {
+                inv.settings.end = time_argument("END", operands[1], now);
+            }
             break;
         case Command::HostMaintenance:
             if (operands[0].empty()) {
@@ -500,7 +562,7 @@ Invocation parse_arguments(const std::vector<std::string>& args, Usec now) {
             }
             inv.host_name = operands[0];
             inv.host_enabled =
-                parse_boolean("the second argument of 'host-maintenance'", operands[1]);
+                parse_on_off("the second argument of 'host-maintenance'", operands[1]);
             break;
         default:
             break;
@@ -528,6 +590,7 @@ Commands:
   list                            Every window, newest first
   show ID                         Every property of one window, then its log
   schedule START END --reason TEXT [WINDOW OPTIONS...]
+  schedule START --duration SPAN --reason TEXT [WINDOW OPTIONS...]
                                   Schedule a window; prints its ID
   dry-run                         Run the prechecks now; exit 1 when not ready
   start ID [--force]              Start a scheduled window now
@@ -544,7 +607,8 @@ Commands:
   reload                          Make the daemon re-read its configuration
 
 Window options (schedule, update):
-     --reason TEXT                Why: the body of the notices
+     --duration SPAN              (schedule) The end is START plus SPAN, instead of END
+     --reason TEXT                Why: the body of the notices (not empty)
      --notify A,B                 Audiences to tell, from the configuration
      --comment TEXT               Internal notes
      --login-message TEXT         Shown to users refused at login

@@ -72,6 +72,7 @@ struct Invocation {
     Command command = Command::Status;
     std::uint32_t id = 0;                      // show, start, complete, cancel, update
     WindowSettings settings;                   // schedule, update
+    std::optional<Usec> duration;              // schedule START --duration SPAN
     bool force = false;                        // start --force
     std::string note;                          // complete --note
     std::vector<std::string> complete_notify;  // complete --notify
@@ -92,6 +93,8 @@ std::string help_text();
 // Helpers the parser uses, exposed for their tests.
 std::uint32_t parse_window_id(std::string_view text);
 bool parse_boolean(std::string_view what, std::string_view text);
+// parse_boolean's words, refused with "needs on or off" (host-maintenance NAME on|off).
+bool parse_on_off(std::string_view what, std::string_view text);
 std::vector<std::string> split_list(std::string_view text);
 
 }  // namespace maint::ctl

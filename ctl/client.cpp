@@ -135,6 +135,15 @@ std::vector<WindowRow> MaintenanceClient::list_windows() {
     return rows;
 }
 
+void MaintenanceClient::add_started(std::vector<WindowRow>& rows) {
+    for (auto& r : rows) {
+        if (r.status == "scheduled" || r.status == "cancelled") {
+            continue;  // never started
+        }
+        r.started = WindowProxy(*connection_, r.path).StartedUSec();
+    }
+}
+
 std::string MaintenanceClient::window_path(std::uint32_t id) {
     return manager_->GetWindow(id);
 }

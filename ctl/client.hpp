@@ -40,6 +40,9 @@ class MaintenanceClient {
 
     ManagerState manager_state();
     std::vector<WindowRow> list_windows();
+    // Fills WindowRow::started for the rows of windows that may have started (one property read
+    // each): ListWindows gives only the planned start.
+    void add_started(std::vector<WindowRow>& rows);
     // GetWindow: the object path of a window, or NoSuchWindow.
     std::string window_path(std::uint32_t id);
     WindowDetails window(const std::string& path);

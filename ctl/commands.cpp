@@ -96,9 +96,14 @@ int dispatch(MaintenanceClient& client, const Invocation& inv, const Style& styl
     switch (inv.command) {
         case Command::Status:
             return status(client, style);
-        case Command::List:
-            std::cout << render_window_list(client.list_windows(), style);
+        case Command::List: {
+            std::vector<WindowRow> rows = client.list_windows();
+            if (!style.json) {
+                client.add_started(rows);  // --json is ListWindows as it is
+            }
+            std::cout << render_window_list(rows, style);
             return kExitSuccess;
+        }
         case Command::Show:
             std::cout << render_window(client.window(client.window_path(inv.id)), style);
             return kExitSuccess;

@@ -19,6 +19,8 @@ struct WindowRow {
     Usec end = 0;
     std::string reason;
     std::string path;
+    // StartedUSec, for a window that started (read apart: ListWindows gives the planned start).
+    Usec started = 0;
 };
 
 // One precheck result, as DryRun and PrecheckResults report it.

@@ -360,9 +360,12 @@ std::string render_window_list(const std::vector<WindowRow>& rows, const Style& 
         j.end_array();
         return j.str() + "\n";
     }
+    // START is when the window began for one that did (started early by hand, say), else the
+    // planned start; `show` gives both.
     Table table({{"ID", true}, {"STATUS"}, {"START"}, {"END"}, {"REASON"}});
     for (const auto& w : rows) {
-        table.add_row({std::to_string(w.id), w.status, format_timestamp(w.start),
+        table.add_row({std::to_string(w.id), w.status,
+                       format_timestamp(w.started != 0 ? w.started : w.start),
                        format_timestamp(w.end), w.reason});
     }
     return with_footer(table, style, plural(rows.size(), "window", "windows") + " listed.");
@@ -378,7 +381,8 @@ std::string render_window(const WindowDetails& w, const Style& style) {
     f.add("Window", std::to_string(w.id));
     f.add("Status", w.status);
     f.add("Valid", yes_no(w.valid));
-    f.add("Start", when(w.start, style.now));
+    f.add("Planned start", when(w.start, style.now));
+    f.add("Started", when(w.started, style.now));
     f.add("End", when(w.end, style.now));
     f.add("Reason", or_none(w.reason));
     f.add("Notify", list_or_none(w.notify));
@@ -391,7 +395,6 @@ std::string render_window(const WindowDetails& w, const Style& style) {
     f.add("Comment", or_none(w.comment));
     f.add("Created", when(w.created, style.now));
     f.add("Created by", user_label(w.created_by, style));
-    f.add("Started", when(w.started, style.now));
     f.add("Started by", w.started == 0 ? "n/a" : user_label(w.started_by, style));
     f.add("Finished", when(w.finished, style.now));
     f.add("Finished by", w.finished == 0 ? "n/a" : user_label(w.finished_by, style));

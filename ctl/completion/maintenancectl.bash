@@ -19,7 +19,7 @@ __maintenancectl_options() {
         --notify-message --lead --hosts --no-auto-complete --auto-complete'
     local options='--json --no-ask-password -H --host --no-legend --version -h --help'
     case $1 in
-        schedule) options+=" $window_options" ;;
+        schedule) options+=" $window_options --duration" ;;
         update) options+=" $window_options --start --end --valid" ;;
         start) options+=' --force' ;;
         complete) options+=' --note --notify --failed' ;;
@@ -33,7 +33,7 @@ __maintenancectl_options() {
 __maintenancectl_takes_value() {
     case $1 in
         -H | --host | --reason | --notify | --comment | --login-message | --notify-message | \
-            --lead | --hosts | --start | --end | --valid | --note)
+            --lead | --hosts | --start | --end | --duration | --valid | --note)
             return 0
             ;;
     esac
@@ -145,7 +145,7 @@ _maintenancectl() {
             fi
             ;;
         --reason | --comment | --login-message | --notify-message | --lead | --start | --end | \
-            --note)
+            --duration | --note)
             return
             ;;
     esac

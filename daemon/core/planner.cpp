@@ -427,7 +427,8 @@ void Planner::begin(const StartRequest& req, const std::vector<PrecheckResult>& 
             }
             done(Error(Errc::NotReady,
                        "System is not ready for maintenance; failed checks: " + failed +
-                           ". Fix them, or start with Force to override."));
+                           ". Fix them, or start anyway (option Force=true; maintenancectl start "
+                           "--force)."));
             return;
         }
         commit(req.id, [&](Window& x) {
@@ -552,10 +553,11 @@ void Planner::end_sessions(WindowId id, std::uint32_t except_pid, std::function<
         commit_or_report(id, [&](Window& x) {
             x.steps_done |= kStepSessionsEnded;
             if (outcome.error) {
-                const bool unsupported = outcome.error->code() == Errc::NotSupported;
-                if (!unsupported)
-                    x.had_errors = true;
-                add_log(x, unsupported ? LogLevel::Warning : LogLevel::Error,
+                // Whatever the cause (logind absent included: NotSupported), the sessions the
+                // window was to end may still be there: a step failed, as a host that did not
+                // flip, and the completion says so (completed-with-errors).
+                x.had_errors = true;
+                add_log(x, LogLevel::Error,
                         std::string("Login sessions were not ended: ") + outcome.error->what());
                 return;
             }
@@ -596,12 +598,12 @@ void Planner::set_host_maintenance(const std::string& host, bool enabled, const 
     auto result = std::make_shared<std::optional<Error>>();
     ports_.hosts.flip(
         {host}, enabled, 0,
-        [this, result, by](const HostFlip& flip) {
+        [this, result, enabled, by](const HostFlip& flip) {
             record_host(flip);
+            listener_.host_flipped_by_hand(flip, enabled, by.uid);
             if (!flip.ok) {
                 *result = Error(Errc::HostFailed, flip.message);
             }
-            (void)by;
         },
         [result, done = std::move(done)] { done(*result); });
 }
@@ -610,12 +612,22 @@ void Planner::list_hosts(std::function<void(Outcome<std::vector<HostReport>>)> d
     ports_.hosts.list([this, done = std::move(done)](Outcome<std::vector<HostReport>> outcome) {
         if (outcome.value) {
             for (auto& h : *outcome.value) {
-                if (h.probed)
+                auto it = host_states_.find(h.name);
+                if (it == host_states_.end())
                     continue;
-                if (auto it = host_states_.find(h.name); it != host_states_.end()) {
-                    h.state = it->second.state;
+                const StoredHostState& last = it->second;
+                if (!h.probed) {
+                    h.state = last.state;
                     if (h.message.empty())
-                        h.message = it->second.message;
+                        h.message = last.message;
+                    continue;
+                }
+                // A probe says how the host is now, which hides why its last flip failed: a
+                // failed flip is kept as state unknown with the command's message, and shown
+                // after the probe's own message until a flip of the host succeeds.
+                if (last.state == HostState::Unknown && !last.message.empty()) {
+                    h.message += (h.message.empty() ? "" : "; ") +
+                                 std::string("last flip failed: ") + last.message;
                 }
             }
         }
@@ -820,39 +832,42 @@ void Planner::commit_or_report(WindowId id, Change&& change) {
 
 void Planner::finish(WindowId id, Status status, const std::string& note, Uid by,
                      const std::string& log_line, LogLevel level,
-                     const std::vector<std::string>& also_notify) {
+                     const std::optional<std::vector<std::string>>& audiences) {
     commit(id, [&](Window& x) {
         x.status = status;
         x.finished_usec = now();
         x.finished_by_uid = by;
         x.completion_note = note;
-        // The audiences named at completion join the window's own: Notify then says everyone
-        // who was told. Marked before it is sent: a crash loses a notice, never repeats one.
-        std::vector<std::string> added;
-        for (const auto& a : also_notify) {
-            if (std::find(x.spec.notify.begin(), x.spec.notify.end(), a) != x.spec.notify.end()) {
-                continue;
-            }
-            x.spec.notify.push_back(a);
-            added.push_back(a);
-        }
+        // Marked before it is sent: a crash loses a notice, never repeats one.
         x.steps_done |= kStepFinishAnnounced;
         add_log(x, level, log_line);
-        if (!added.empty()) {
-            add_log(x, LogLevel::Info, "The completion notice also goes to: " + join(added, ", "));
+        // Complete's notify chooses exactly whom the completion notice goes to ("the completion
+        // notice sent to notify"); Notify keeps the audiences the window was planned with.
+        if (audiences) {
+            add_log(x, LogLevel::Info,
+                    audiences->empty()
+                        ? std::string("The completion notice goes to no audience.")
+                        : "The completion notice goes to: " + join(*audiences, ", ") + ".");
         }
     });
     const Window* w = find(id);
     if (w)
         listener_.window_finished(*w);
-    send_notice(id, status == Status::Cancelled ? Notice::Cancelled : Notice::Finished);
+    send_notice(id, status == Status::Cancelled ? Notice::Cancelled : Notice::Finished, audiences);
 }
 
-void Planner::send_notice(WindowId id, Notice notice) {
-    const Window* w = find(id);
-    if (!w)
+void Planner::send_notice(WindowId id, Notice notice,
+                          const std::optional<std::vector<std::string>>& audiences) {
+    const Window* found = find(id);
+    if (!found)
         return;
-    ports_.notifier.notify(notice, *w, [this, id, notice](std::vector<std::string> failures) {
+    std::optional<Window> readdressed;
+    if (audiences) {
+        readdressed = *found;
+        readdressed->spec.notify = *audiences;
+    }
+    const Window& w = readdressed ? *readdressed : *found;
+    ports_.notifier.notify(notice, w, [this, id, notice](std::vector<std::string> failures) {
         if (failures.empty())
             return;
         commit_or_report(id, [&](Window& x) {
@@ -937,9 +952,10 @@ ManagerView Planner::manager_view() const {
         v.state = "scheduled";
         const Window& w = live_.at(v.next);
         if (w.spec.valid && w.done(kStepUpcomingAnnounced)) {
+            // The reason always; the notify message, when there is one, after it.
             v.banner = "Maintenance is scheduled from " + format_timestamp(w.spec.start_usec) +
-                       " to " + format_timestamp(w.spec.end_usec) + ": " +
-                       (w.spec.notify_message.empty() ? w.spec.reason : w.spec.notify_message);
+                       " to " + format_timestamp(w.spec.end_usec) + ": " + w.spec.reason +
+                       (w.spec.notify_message.empty() ? "" : " \u2014 " + w.spec.notify_message);
         }
     }
     return v;

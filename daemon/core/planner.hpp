@@ -69,6 +69,14 @@ class PlannerListener {
     virtual void window_finished(const Window& w) = 0;
     virtual void manager_changed(const ManagerView& before, const ManagerView& after) = 0;
     virtual void host_state_changed(const std::string& host, HostState state) = 0;
+    // A host flipped by hand (SetHostMaintenance): who asked, and how it went. It belongs to no
+    // window, so the daemon's own log is where it is recorded. No-op by default: only the log
+    // listens.
+    virtual void host_flipped_by_hand(const HostFlip& flip, bool enabled, Uid by) {
+        (void)flip;
+        (void)enabled;
+        (void)by;
+    }
     // Something went wrong that no caller is waiting to hear about (a timer's work, a late
     // step): for the daemon's own log.
     virtual void problem(WindowId id, const std::string& what) = 0;
@@ -176,10 +184,13 @@ class Planner {
     void run_start_steps(WindowId id, std::uint32_t except_pid, Done done);
     void enter_hosts(WindowId id, std::function<void()> next);
     void end_sessions(WindowId id, std::uint32_t except_pid, std::function<void()> next);
+    // `audiences`: whom the finished notice goes to instead of the window's Notify (Complete's
+    // notify argument); nullopt: the window's own audiences.
     void finish(WindowId id, Status status, const std::string& note, Uid by,
                 const std::string& log_line, LogLevel level,
-                const std::vector<std::string>& also_notify = {});
-    void send_notice(WindowId id, Notice notice);
+                const std::optional<std::vector<std::string>>& audiences = std::nullopt);
+    void send_notice(WindowId id, Notice notice,
+                     const std::optional<std::vector<std::string>>& audiences = std::nullopt);
     // Keeps a host's new last known state and announces a change. With `batch`, saving it is
     // left to the caller (save_hosts), so that a fleet's states take one sync per batch.
     void record_host(const HostFlip& flip, std::map<std::string, StoredHostState>* batch = nullptr);

@@ -64,6 +64,19 @@ void check_name(std::string_view argument, std::string_view value) {
     }
 }
 
+void check_reason(std::string_view argument, std::string_view value) {
+    if (value.find_first_not_of(" \t\n\r\v\f") == std::string_view::npos)
+        invalid(argument, "may not be empty: say why the maintenance is needed");
+}
+
+void check_span(Usec start_usec, Usec end_usec) {
+    if (end_usec > start_usec && end_usec - start_usec > kMaxWindowUsec) {
+        invalid("end_usec", "the end (" + format_timestamp(end_usec) +
+                                ") is more than 366 days after the start (" +
+                                format_timestamp(start_usec) + ")");
+    }
+}
+
 bool WindowChanges::empty() const {
     return !start_usec && !end_usec && !reason && !notify && !comment && !login_message &&
            !show_login_message && !notify_message && !notify_lead_usec && !hosts &&
@@ -127,6 +140,10 @@ void validate_spec(const WindowSpec& s, const WindowChanges& changed, const Know
     if (changed.end_usec && s.end_usec <= now) {
         invalid("end_usec", "the end (" + format_timestamp(s.end_usec) + ") has already passed");
     }
+    if (changed.reason)
+        check_reason("reason", s.reason);
+    if (changed.start_usec || changed.end_usec)
+        check_span(s.start_usec, s.end_usec);
     if (s.notify_lead_usec > 365 * kUsecPerDay) {
         invalid("NotifyLeadUSec", "lead time longer than a year");
     }

@@ -16,6 +16,9 @@ inline constexpr std::size_t kMaxTextBytes = 64 * 1024;    // reason, notes, mes
 inline constexpr std::size_t kMaxNameBytes = 255;          // audience and host names
 inline constexpr std::size_t kMaxListEntries = 4096;       // audiences or hosts in one list
 inline constexpr Usec kStartGraceUsec = 60 * kUsecPerSec;  // how far in the past a start may be
+// The longest window: its end at most 366 days after its start. A year (a leap one included)
+// covers any real maintenance; an end 100 years away is a typo, not a plan.
+inline constexpr Usec kMaxWindowUsec = 366 * kUsecPerDay;
 
 // A free text argument: at most kMaxTextBytes of valid UTF-8.
 void check_text(std::string_view argument, std::string_view value);
@@ -49,6 +52,12 @@ struct KnownNames {
     std::vector<std::string> audiences;
     std::vector<std::string> hosts;
 };
+
+// A window's reason (ScheduleWindow's `reason`, Update's `Reason`): not empty, not only
+// whitespace.
+void check_reason(std::string_view argument, std::string_view value);
+// The end at most kMaxWindowUsec after the start.
+void check_span(Usec start_usec, Usec end_usec);
 
 // Applies `changes` to `spec`, de-duplicating lists (first occurrence wins).
 WindowSpec apply_changes(WindowSpec spec, const WindowChanges& changes);

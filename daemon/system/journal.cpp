@@ -38,6 +38,18 @@ std::string wid(WindowId id) {
 
 }  // namespace
 
+std::string host_state_phrase(HostState state) {
+    switch (state) {
+        case HostState::Maintenance:
+            return "in maintenance";
+        case HostState::Normal:
+            return "out of maintenance";
+        case HostState::Unknown:
+            break;
+    }
+    return "in an unknown state";
+}
+
 void log(int priority, const std::string& message, const Fields& fields) {
     if (!stderr_is_journal()) {
         std::fprintf(stderr, "<%d>%s\n", priority, message.c_str());
@@ -109,10 +121,22 @@ void LifecycleLog::window_finished(const Window& w) {
 void LifecycleLog::manager_changed(const ManagerView&, const ManagerView&) {}
 
 void LifecycleLog::host_state_changed(const std::string& host, HostState state) {
-    notice("Host " + host + " is " + std::string(to_string(state)),
+    notice("Host " + host + " is " + host_state_phrase(state),
            {{"MESSAGE_ID", message_id::kHostFlipped},
             {"HOST", host},
             {"HOST_STATE", std::string(to_string(state))}});
+}
+
+void LifecycleLog::host_flipped_by_hand(const HostFlip& flip, bool enabled, Uid by) {
+    const std::string asked =
+        std::string(enabled ? "into" : "out of") + " maintenance by UID " + std::to_string(by);
+    log(flip.ok ? 5 : 4,
+        flip.ok ? "Host " + flip.name + " put " + asked + ": " + flip.message
+                : "Host " + flip.name + " could not be put " + asked + ": " + flip.message,
+        {{"MESSAGE_ID", message_id::kHostFlipped},
+         {"HOST", flip.name},
+         {"HOST_STATE", std::string(to_string(flip.state))},
+         {"OPERATOR_UID", std::to_string(by)}});
 }
 
 void LifecycleLog::problem(WindowId id, const std::string& what) {
@@ -146,6 +170,9 @@ void ListenerFanout::manager_changed(const ManagerView& b, const ManagerView& a)
 }
 void ListenerFanout::host_state_changed(const std::string& h, HostState s) {
     FANOUT(host_state_changed(h, s))
+}
+void ListenerFanout::host_flipped_by_hand(const HostFlip& f, bool enabled, Uid by) {
+    FANOUT(host_flipped_by_hand(f, enabled, by))
 }
 void ListenerFanout::problem(WindowId id, const std::string& what) {
     FANOUT(problem(id, what))

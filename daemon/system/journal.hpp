@@ -27,6 +27,9 @@ inline void error(const std::string& m, const Fields& f = {}) {
     log(3, m, f);
 }
 
+// "in maintenance", "out of maintenance", "in an unknown state": a host's state in a sentence.
+std::string host_state_phrase(HostState state);
+
 // Logs each lifecycle event of the planner, with the window's id.
 class LifecycleLog final : public PlannerListener {
   public:
@@ -37,6 +40,7 @@ class LifecycleLog final : public PlannerListener {
     void window_finished(const Window& w) override;
     void manager_changed(const ManagerView& before, const ManagerView& after) override;
     void host_state_changed(const std::string& host, HostState state) override;
+    void host_flipped_by_hand(const HostFlip& flip, bool enabled, Uid by) override;
     void problem(WindowId id, const std::string& what) override;
 };
 
@@ -51,6 +55,7 @@ class ListenerFanout final : public PlannerListener {
     void window_finished(const Window& w) override;
     void manager_changed(const ManagerView& before, const ManagerView& after) override;
     void host_state_changed(const std::string& host, HostState state) override;
+    void host_flipped_by_hand(const HostFlip& flip, bool enabled, Uid by) override;
     void problem(WindowId id, const std::string& what) override;
 
   private:

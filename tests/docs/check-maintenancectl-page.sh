@@ -3,6 +3,7 @@
 #   - the commands and options of `maintenancectl --help` are those the page documents (as terms
 #     of its COMMANDS, WINDOW OPTIONS and OPTIONS sections), and those of the parser's tables in
 #     ctl/args.cpp;
+#   - the bash and zsh completions offer every long option of --help;
 #   - JSON OUTPUT describes every command;
 #   - EXIT STATUS lists exactly the exit statuses of ctl/request.hpp.
 #
@@ -39,6 +40,24 @@ source_options=$( (grep -oE 'OptionSpec\{"[a-z-]+"' "$src/ctl/args.cpp" | sed -E
                      sed -E "s/.*'(.)'/-\1/") | sort -u)
 same_sets options "--help" "$help_options" "maintenancectl(1)" "$page_options" || status=1
 same_sets options "--help" "$help_options" "ctl/args.cpp" "$source_options" || status=1
+
+# Shell completion: the bash and the zsh completion offer every long option of --help (they
+# also name others, of busctl and of the calls they make, hence one direction only).
+help_long=$(grep -E '^--' <<<"$help_options")
+# In zsh's _arguments specs an option is followed by "=", "[", "+" or "}" ('--lead=[...]').
+for completion in ctl/completion/maintenancectl.bash ctl/completion/_maintenancectl; do
+  case $completion in
+    *.bash) offered=$(grep -oE -- '--[a-z][a-z-]*' "$src/$completion" | sort -u) ;;
+    *) offered=$(grep -oE -- '--[a-z][a-z-]*[=[+}]' "$src/$completion" | sed -E 's/.$//' | sort -u) ;;
+  esac
+  missing=$(comm -23 <(printf '%s\n' "$help_long") <(printf '%s\n' "$offered"))
+  if [ -n "$missing" ]; then
+    echo "FAIL: options of --help that $completion does not offer: $(tr '\n' ' ' <<<"$missing")"
+    status=1
+  else
+    echo "ok: $completion offers every long option of --help"
+  fi
+done
 
 # JSON OUTPUT: its terms name commands, several to a term ("schedule, start, ...").
 json_commands=$(awk -F'\t' '$1 == "JSON OUTPUT" { print $2 }' <<<"$terms" | tr ',' '\n' |

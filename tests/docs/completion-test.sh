@@ -171,6 +171,8 @@ expect "update 2 --va" "--valid"
 expect "update 2 --valid " "no yes"
 expect "update 2 --valid=y" "yes"
 expect "schedule +1h +2h --show-login-message=" "no yes"
+expect "schedule +1h --du" "--duration"
+expect "update 2 --du" ""
 expect "--" "--help --host --json --no-ask-password --no-legend --version"
 
 # From the daemon.

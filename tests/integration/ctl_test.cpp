@@ -3,7 +3,9 @@
 // the message on one line of stderr, 2 bad usage, 3 daemon unreachable).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "harness/daemon_test.hpp"
@@ -129,7 +131,7 @@ TEST_F(Ctl, ScheduleListShowStartCompleteThroughTheBinary) {
 
     r = ctl({"complete", "1", "--note", "All good", "--notify", "ops"});
     ASSERT_EQ(r.exit.code, 0) << r.describe();
-    EXPECT_EQ(w->Status(), "completed");
+    EXPECT_EQ(w->Status(), kCompletedWithoutLogind);
     EXPECT_EQ(w->CompletionNote(), "All good");
     EXPECT_EQ(manager_->State(), "idle");
 }
@@ -175,6 +177,173 @@ TEST_F(Ctl, JsonOutputIsOneDocument) {
         if (args[1] == "list" || args[1] == "show") {
             EXPECT_NE(r.out.find(R"(JSON \"quoted\" window)"), std::string::npos) << r.out;
         }
+    }
+}
+
+// Whether a --json value says what a D-Bus value says: same type, same value, and for the
+// structs of PrecheckResults and Log the member names ctl/render.cpp documents.
+::testing::AssertionResult same(const std::string& what, const JsonValue* j,
+                                const sdbus::Variant& v) {
+    using K = JsonValue::Kind;
+    if (j == nullptr)
+        return ::testing::AssertionFailure() << what << ": missing in the JSON";
+    const std::string type = v.peekValueType();
+    auto differ = [&](const std::string& bus, const std::string& json) {
+        return ::testing::AssertionFailure()
+               << what << " (" << type << "): bus " << bus << ", JSON " << json;
+    };
+    auto json_text = [&] { return j->is(K::String) ? '"' + j->text + '"' : j->text; };
+    if (type == "s" || type == "o") {
+        const std::string b =
+            type == "s" ? v.get<std::string>() : std::string(v.get<sdbus::ObjectPath>());
+        if (!j->is(K::String) || j->text != b)
+            return differ('"' + b + '"', json_text());
+    } else if (type == "b") {
+        if (!j->is(K::Bool) || j->boolean != v.get<bool>())
+            return differ(v.get<bool>() ? "true" : "false", json_text());
+    } else if (type == "u" || type == "t") {
+        const std::uint64_t b = type == "u" ? v.get<std::uint32_t>() : v.get<std::uint64_t>();
+        if (j->unsigned_number() != b)
+            return differ(std::to_string(b), json_text());
+    } else if (type == "as") {
+        const auto b = v.get<std::vector<std::string>>();
+        if (!j->is(K::Array) || j->items.size() != b.size())
+            return differ(std::to_string(b.size()) + " strings", "another array");
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            if (!j->items[i].is(K::String) || j->items[i].text != b[i])
+                return differ('"' + b[i] + '"', "item " + std::to_string(i));
+        }
+    } else if (type == "a(sssss)") {
+        const auto b = v.get<std::vector<CheckRow>>();
+        if (!j->is(K::Array) || j->items.size() != b.size())
+            return differ(std::to_string(b.size()) + " checks", "another array");
+        const char* keys[] = {"Name", "Description", "Severity", "Result", "Message"};
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            const std::string row[] = {std::get<0>(b[i]), std::get<1>(b[i]), std::get<2>(b[i]),
+                                       std::get<3>(b[i]), std::get<4>(b[i])};
+            for (int k = 0; k < 5; ++k) {
+                auto r = same(what + "[" + std::to_string(i) + "]." + keys[k],
+                              j->items[i].find(keys[k]), sdbus::Variant(row[k]));
+                if (!r)
+                    return r;
+            }
+        }
+    } else if (type == "a(tss)") {
+        const auto b = v.get<std::vector<LogRow>>();
+        if (!j->is(K::Array) || j->items.size() != b.size())
+            return differ(std::to_string(b.size()) + " log entries", "another array");
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            const std::string at = what + "[" + std::to_string(i) + "].";
+            for (auto r :
+                 {same(at + "TimeUSec", j->items[i].find("TimeUSec"),
+                       sdbus::Variant(std::get<0>(b[i]))),
+                  same(at + "Level", j->items[i].find("Level"), sdbus::Variant(std::get<1>(b[i]))),
+                  same(at + "Message", j->items[i].find("Message"),
+                       sdbus::Variant(std::get<2>(b[i])))}) {
+                if (!r)
+                    return r;
+            }
+        }
+    } else {
+        return ::testing::AssertionFailure() << what << ": no comparison for type " << type;
+    }
+    return ::testing::AssertionSuccess();
+}
+
+// A window as --json shows it (show, and status's ActiveWindow/NextWindow) against the window
+// object's properties: the same names (plus Path), the same values.
+void expect_window_json(const JsonValue& j, const std::string& path,
+                        const std::map<std::string, sdbus::Variant>& props) {
+    ASSERT_TRUE(j.is(JsonValue::Kind::Object));
+    EXPECT_TRUE(same("Path", j.find("Path"), sdbus::Variant(sdbus::ObjectPath(path))));
+    std::set<std::string> json_keys, bus_keys;
+    for (const auto& [k, v] : j.members) {
+        if (k != "Path")
+            json_keys.insert(k);
+    }
+    for (const auto& [name, value] : props) {
+        bus_keys.insert(name);
+        EXPECT_TRUE(same(name, j.find(name), value));
+    }
+    EXPECT_EQ(json_keys, bus_keys) << "--json and the window's properties name different fields";
+}
+
+// --json is checked field by field against the bus: `show` against the window object's
+// properties, `list` against ListWindows, `status` against the Manager's properties (and its
+// windows against theirs). Strings with quotes and non-ASCII text must come through unchanged.
+TEST_F(Ctl, JsonOutputSaysWhatTheBusSays) {
+    const std::uint64_t start = now_usec() + kUsecPerHour;
+    const auto p1 =
+        schedule(start, start + kUsecPerHour, "JSON \"quoted\" window, Grüße \\ tab\there", {},
+                 {{"Comment", sdbus::Variant(std::string("internal"))},
+                  {"LoginMessage", sdbus::Variant(std::string("Come back at 04:00"))},
+                  {"ShowLoginMessage", sdbus::Variant(true)},
+                  {"NotifyMessage", sdbus::Variant(std::string("Save your work"))},
+                  {"NotifyLeadUSec", sdbus::Variant(std::uint64_t{20 * kUsecPerMin})}});
+    auto w1 = window(p1);
+    w1->Start({});
+
+    auto parsed = [&](const std::vector<std::string>& args) {
+        const auto r = ctl(args);
+        EXPECT_EQ(r.exit.code, 0) << r.describe();
+        std::string error;
+        auto j = parse_json(r.out, &error);
+        EXPECT_TRUE(j) << "not one JSON document (" << error << "):\n" << r.out;
+        return j.value_or(JsonValue{});
+    };
+
+    // show, while the window is in progress.
+    expect_window_json(parsed({"--json", "show", "1"}), p1, get_all(w1->raw(), kWindowInterface));
+
+    // status: the Manager's properties, and the active window's.
+    {
+        const JsonValue st = parsed({"--json", "status"});
+        const auto m = get_all(manager_->raw(), kManagerInterface);
+        for (const char* name : {"State", "UnderMaintenance", "Banner", "Version"})
+            EXPECT_TRUE(same(name, st.find(name), m.at(name)));
+        EXPECT_EQ(std::string(m.at("ActiveWindow").get<sdbus::ObjectPath>()), std::string(p1));
+        ASSERT_NE(st.find("ActiveWindow"), nullptr);
+        expect_window_json(*st.find("ActiveWindow"), p1, get_all(w1->raw(), kWindowInterface));
+        EXPECT_EQ(std::string(m.at("NextWindow").get<sdbus::ObjectPath>()), "/");
+        ASSERT_NE(st.find("NextWindow"), nullptr);
+        EXPECT_TRUE(st.find("NextWindow")->is(JsonValue::Kind::Null));
+    }
+
+    // A finished window and a scheduled one: list against ListWindows.
+    w1->Complete("Done \"right\"", {}, {});
+    const std::uint64_t start2 = now_usec() + 2 * kUsecPerHour;
+    const auto p2 = schedule(start2, start2 + kUsecPerHour, "Second");
+    expect_window_json(parsed({"--json", "show", "1"}), p1, get_all(w1->raw(), kWindowInterface));
+    {
+        const JsonValue list = parsed({"--json", "list"});
+        const auto rows = manager_->ListWindows();
+        ASSERT_TRUE(list.is(JsonValue::Kind::Array));
+        ASSERT_EQ(list.items.size(), rows.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const JsonValue& j = list.items[i];
+            const std::string at = "row " + std::to_string(i) + ": ";
+            EXPECT_EQ(j.members.size(), 6u) << at << "Id Status StartUSec EndUSec Reason Path";
+            EXPECT_TRUE(same(at + "Id", j.find("Id"), sdbus::Variant(std::get<0>(rows[i]))));
+            EXPECT_TRUE(
+                same(at + "Status", j.find("Status"), sdbus::Variant(std::get<1>(rows[i]))));
+            EXPECT_TRUE(
+                same(at + "StartUSec", j.find("StartUSec"), sdbus::Variant(std::get<2>(rows[i]))));
+            EXPECT_TRUE(
+                same(at + "EndUSec", j.find("EndUSec"), sdbus::Variant(std::get<3>(rows[i]))));
+            EXPECT_TRUE(
+                same(at + "Reason", j.find("Reason"), sdbus::Variant(std::get<4>(rows[i]))));
+            EXPECT_TRUE(same(at + "Path", j.find("Path"), sdbus::Variant(std::get<5>(rows[i]))));
+        }
+    }
+    {
+        const JsonValue st = parsed({"--json", "status"});
+        const auto m = get_all(manager_->raw(), kManagerInterface);
+        for (const char* name : {"State", "UnderMaintenance", "Banner", "Version"})
+            EXPECT_TRUE(same(name, st.find(name), m.at(name)));
+        ASSERT_NE(st.find("NextWindow"), nullptr);
+        expect_window_json(*st.find("NextWindow"), p2,
+                           get_all(window(p2)->raw(), kWindowInterface));
+        EXPECT_TRUE(st.find("ActiveWindow")->is(JsonValue::Kind::Null));
     }
 }
 

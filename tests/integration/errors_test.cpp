@@ -63,7 +63,7 @@ TEST_F(Errors, InvalidStateNamesTheStatus) {
                        w->Update({{"Reason", sdbus::Variant(std::string("rewrite history"))}});
                    },
                    {"completed"}));
-    EXPECT_EQ(w->Status(), "completed");
+    EXPECT_EQ(w->Status(), kCompletedWithoutLogind);
     EXPECT_EQ(w->Reason(), "Patch day");
 }
 

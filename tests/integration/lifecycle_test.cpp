@@ -130,7 +130,7 @@ TEST_F(Lifecycle, ScheduleDryRunStartCompleteOverTheBus) {
     w->Complete("All done, kernel 6.1 running", {"ops"}, {});
     const std::uint64_t c1 = now_usec();
     const auto done = get_all(w->raw(), kWindowInterface);
-    EXPECT_EQ(prop<std::string>(done, "Status"), "completed");
+    EXPECT_EQ(prop<std::string>(done, "Status"), kCompletedWithoutLogind);
     EXPECT_GE(prop<std::uint64_t>(done, "FinishedUSec"), c0);
     EXPECT_LE(prop<std::uint64_t>(done, "FinishedUSec"), c1);
     EXPECT_EQ(prop<std::uint32_t>(done, "FinishedByUID"), 0u);
@@ -158,7 +158,7 @@ TEST_F(Lifecycle, ScheduleDryRunStartCompleteOverTheBus) {
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0], WindowRow(2u, "scheduled", start2, start2 + kUsecPerHour, "Disk swap",
                                  sdbus::ObjectPath(window_path(2))));
-    EXPECT_EQ(rows[1], WindowRow(1u, "completed", start, end, "Kernel upgrade",
+    EXPECT_EQ(rows[1], WindowRow(1u, kCompletedWithoutLogind, start, end, "Kernel upgrade",
                                  sdbus::ObjectPath(window_path(1))));
     EXPECT_EQ(std::string(manager_->GetWindow(1)), window_path(1));
     EXPECT_EQ(std::string(manager_->GetWindow(2)), window_path(2));

@@ -202,17 +202,21 @@ TEST_F(NotifyMail, TheRealMtaDeliversTheScheduledStartedAndCompletionMails) {
     EXPECT_EQ(mails[1].header("X-Maintenance-Event"), "started");
 
     const std::string note = "All hosts upgraded. Grüße from the night shift.";
-    w->Complete(note, {}, {});
+    // Complete's notify is exactly whom the completion mail goes to.
+    w->Complete(note, {"readers"}, {});
     mails = wait_mails(3);
     ASSERT_EQ(mails.size(), 3u) << "the completion mail did not arrive";
     const Mail& finished = mails[2];
-    EXPECT_EQ(finished.header("X-Maintenance-Event"), "completed");
+    EXPECT_EQ(finished.header("X-Maintenance-Event"), kCompletedWithoutLogind);
     EXPECT_EQ(finished.header("Content-Transfer-Encoding"), "quoted-printable");
-    EXPECT_EQ(finished.subject().rfind("[maintenance] Window 1 completed: ", 0), 0u)
+    EXPECT_EQ(finished.subject().rfind(
+                  "[maintenance] Window 1 " + std::string(kCompletedWithoutLogind) + ": ", 0),
+              0u)
         << finished.subject();
-    EXPECT_EQ(finished.body.rfind(note + "\n\nOutcome: completed\n", 0), 0u) << finished.body;
+    EXPECT_EQ(finished.body.rfind(note + "\n\nOutcome: " + kCompletedWithoutLogind + "\n", 0), 0u)
+        << finished.body;
 
-    EXPECT_EQ(w->Status(), "completed");
+    EXPECT_EQ(w->Status(), kCompletedWithoutLogind);
     EXPECT_FALSE(log_contains(w->Log(), "notice failed")) << log_text(w->Log());
 }
 
@@ -269,7 +273,7 @@ TEST_F(NotifyMotd, TheBannerIsInTheMotdWhileTheWindowRunsAndGoneAfter) {
                   std::filesystem::perms::group_read | std::filesystem::perms::others_read);
     w->Complete("Done.", {}, {});
     EXPECT_TRUE(wait_until([] { return !std::filesystem::exists(kMotd); }, 5s));
-    EXPECT_EQ(w->Status(), "completed");
+    EXPECT_EQ(w->Status(), kCompletedWithoutLogind);
 }
 
 }  // namespace

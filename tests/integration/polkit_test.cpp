@@ -666,14 +666,14 @@ TEST_F(Polkit, Complete) {
     EXPECT_EQ(w->Status(), "in-progress");
 
     EXPECT_TRUE(expect_authorized(admin_, complete(path, "Admin completes")).ok);
-    EXPECT_EQ(w->Status(), "completed");
+    EXPECT_EQ(w->Status(), kCompletedWithoutLogind);
     EXPECT_EQ(w->FinishedByUID(), admin_.uid);
     EXPECT_EQ(w->CompletionNote(), "Admin completes");
 
     const std::string path2 = root_schedules("Second");
     window(path2)->Start({});
     EXPECT_TRUE(expect_authorized(kRoot, complete(path2, "Root completes")).ok);
-    EXPECT_EQ(window(path2)->Status(), "completed");
+    EXPECT_EQ(window(path2)->Status(), kCompletedWithoutLogind);
 }
 
 // SetHostMaintenance and TerminateSessions may answer NotSupported where the build has no backend

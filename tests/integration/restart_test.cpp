@@ -78,7 +78,7 @@ TEST_F(Restart, KillNineThenRestartKeepsWindowsAndStartsAMissedStartOnce) {
     EXPECT_EQ(std::get<0>(rows[1]), 2u);
     EXPECT_EQ(std::get<1>(rows[1]), "cancelled");
     EXPECT_EQ(std::get<0>(rows[2]), 1u);
-    EXPECT_EQ(std::get<1>(rows[2]), "completed");
+    EXPECT_EQ(std::get<1>(rows[2]), kCompletedWithoutLogind);
     for (const auto& row : rows) {
         EXPECT_EQ(std::string(std::get<5>(row)), window_path(std::get<0>(row)));
         EXPECT_EQ(std::string(manager_->GetWindow(std::get<0>(row))),
@@ -161,7 +161,8 @@ TEST_F(Restart, AnInProgressWindowWhoseEndPassedWhileDownCompletesItself) {
     ASSERT_TRUE(wait_until([&] { return now_usec() > end + 300'000; }, 5s));
     recorder_->clear();
     daemon_->start();
-    EXPECT_TRUE(wait_status(path, "completed", 3s)) << "status " << window(path)->Status();
+    EXPECT_TRUE(wait_status(path, kCompletedWithoutLogind, 3s))
+        << "status " << window(path)->Status();
     EXPECT_EQ(manager_->State(), "idle");
     EXPECT_EQ(recorder_->count(manager_signal("WindowStarted", 1)), 0u) << recorder_->dump();
 }

@@ -73,11 +73,12 @@ TEST_F(Signals, LifecycleIsAnnouncedToASubscriber) {
         << recorder_->dump();
 
     w->Complete("Done", {}, {});
-    auto finished = recorder_->wait_for(window_finished(1, "completed"), kSignalTimeout);
+    auto finished =
+        recorder_->wait_for(window_finished(1, kCompletedWithoutLogind), kSignalTimeout);
     ASSERT_TRUE(finished) << recorder_->dump();
     EXPECT_EQ(finished->window, wp);
-    EXPECT_TRUE(recorder_->wait_for(property_changed(wp, kWindowInterface, "Status", "completed"),
-                                    kSignalTimeout))
+    EXPECT_TRUE(recorder_->wait_for(
+        property_changed(wp, kWindowInterface, "Status", kCompletedWithoutLogind), kSignalTimeout))
         << recorder_->dump();
     EXPECT_TRUE(recorder_->wait_for(
         property_changed(kManagerPath, kManagerInterface, "State", "idle"), kSignalTimeout))

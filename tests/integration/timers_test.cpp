@@ -41,9 +41,9 @@ TEST_F(Timers, AutomaticUpcomingStartAndCompletion) {
     EXPECT_GE(w->StartedUSec(), start) << "started before its start time";
     EXPECT_LT(w->StartedUSec(), start + 2 * kUsecPerSec);
 
-    auto finished = recorder_->wait_for(window_finished(1, "completed"), 5s);
+    auto finished = recorder_->wait_for(window_finished(1, kCompletedWithoutLogind), 5s);
     ASSERT_TRUE(finished) << "the window did not complete by itself\n" << recorder_->dump();
-    EXPECT_EQ(w->Status(), "completed");
+    EXPECT_EQ(w->Status(), kCompletedWithoutLogind);
     EXPECT_GE(w->FinishedUSec(), end) << "completed before its end";
     EXPECT_EQ(manager_->State(), "idle");
     EXPECT_EQ(manager_->Banner(), "");
@@ -151,7 +151,7 @@ TEST_F(Timers, ShorteningAnInProgressWindowCompletesItAtItsNewEnd) {
     auto w = window(path);
     const std::uint64_t end = now_usec() + kUsecPerSec;
     w->Update({{"EndUSec", sdbus::Variant(end)}});
-    auto finished = recorder_->wait_for(window_finished(1, "completed"), 4s);
+    auto finished = recorder_->wait_for(window_finished(1, kCompletedWithoutLogind), 4s);
     ASSERT_TRUE(finished) << "an in-progress window did not complete at its shortened end\n"
                           << recorder_->dump();
     EXPECT_GE(w->FinishedUSec(), end);

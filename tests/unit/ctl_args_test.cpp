@@ -149,6 +149,49 @@ TEST_F(CtlTest, ScheduleWithOnlyAReasonSendsNoOptions) {
     EXPECT_TRUE(schedule_options(inv.settings).empty());
 }
 
+TEST_F(CtlTest, ScheduleByDuration) {
+    Invocation inv = parse({"schedule", "tomorrow 03:00", "--duration", "2h", "--reason", "r"});
+    EXPECT_EQ(inv.settings.start, 1775005200 * S);
+    EXPECT_EQ(inv.settings.end, 1775012400 * S);
+    EXPECT_TRUE(schedule_options(inv.settings).empty()) << "--duration is no D-Bus option";
+    Invocation eq = parse({"schedule", "+1h", "--duration=1h 30min", "--reason", "r"});
+    EXPECT_EQ(*eq.settings.end - *eq.settings.start, 90 * kUsecPerMinute);
+    EXPECT_TRUE(
+        contains(usage_error({"schedule", "+1h", "+2h", "--duration", "1h", "--reason", "r"}),
+                 "END or --duration SPAN, not both"));
+    EXPECT_TRUE(contains(usage_error({"schedule", "+1h", "--reason", "r"}),
+                         "needs START and END (or START and --duration SPAN)"));
+    EXPECT_TRUE(contains(usage_error({"schedule", "+1h", "--duration", "soon", "--reason", "r"}),
+                         "cannot parse --duration 'soon'"));
+    EXPECT_TRUE(contains(usage_error({"schedule", "+1h", "--duration", "0", "--reason", "r"}),
+                         "above zero"));
+    EXPECT_TRUE(contains(usage_error({"update", "1", "--duration", "1h"}),
+                         "'--duration' does not apply to 'update'"));
+    EXPECT_TRUE(contains(help_text(), "schedule START --duration SPAN --reason TEXT"));
+}
+
+TEST_F(CtlTest, AnEmptyReasonIsBadUsage) {
+    for (const char* reason : {"", "  ", "\t"}) {
+        EXPECT_TRUE(contains(usage_error({"schedule", "+1h", "+2h", "--reason", reason}),
+                             "'--reason' may not be empty"))
+            << "'" << reason << "'";
+        EXPECT_TRUE(contains(usage_error({"update", "1", std::string("--reason=") + reason}),
+                             "'--reason' may not be empty"));
+    }
+    // Cancel's reason is optional and may be empty.
+    EXPECT_EQ(parse({"cancel", "1", "--reason", ""}).cancel_reason, "");
+}
+
+TEST_F(CtlTest, StringsThatAreNotUtf8AreBadUsageNamingTheArgument) {
+    EXPECT_TRUE(contains(usage_error({"schedule", "+1h", "+2h", "--reason", "bad \xff byte"}),
+                         "option '--reason' is not valid UTF-8"));
+    EXPECT_TRUE(contains(usage_error({"complete", "1", "--note=\xc3"}),
+                         "option '--note' is not valid UTF-8"));
+    EXPECT_TRUE(contains(usage_error({"host-maintenance", "web\xfe", "on"}),
+                         "NAME of 'host-maintenance' is not valid UTF-8"));
+    EXPECT_EQ(parse({"schedule", "+1h", "+2h", "--reason", "Grüße"}).settings.reason, "Grüße");
+}
+
 TEST_F(CtlTest, NegativeRelativeTimesAreOperandsNotOptions) {
     Invocation inv = parse({"schedule", "-5min", "+1h", "--reason", "r"});
     EXPECT_EQ(inv.settings.start, kNow - 5 * kUsecPerMinute);
@@ -209,6 +252,11 @@ TEST_F(CtlTest, HostMaintenance) {
     EXPECT_TRUE(on.host_enabled);
     EXPECT_FALSE(parse({"host-maintenance", "web1", "off"}).host_enabled);
     EXPECT_TRUE(contains(usage_error({"host-maintenance", "web1", "sideways"}), "'sideways'"));
+    EXPECT_TRUE(contains(usage_error({"host-maintenance", "web1", "maybe"}), "needs on or off"))
+        << usage_error({"host-maintenance", "web1", "maybe"});
+    EXPECT_FALSE(contains(usage_error({"host-maintenance", "web1", "maybe"}), "yes or no"));
+    EXPECT_TRUE(parse({"host-maintenance", "web1", "yes"}).host_enabled);
+    EXPECT_FALSE(parse({"host-maintenance", "web1", "0"}).host_enabled);
     EXPECT_TRUE(contains(usage_error({"host-maintenance", "web1"}), "needs NAME and on|off"));
 }
 
@@ -340,6 +388,16 @@ TEST_F(CtlTest, ListTable) {
         "\n2 windows listed.\n");
 }
 
+// A window started early by hand: `list` shows when it started, not when it was planned to.
+TEST_F(CtlTest, ListShowsTheActualStartOfAStartedWindow) {
+    Style style{kNow, false, false, {}};
+    std::vector<WindowRow> rows = {two_windows()[1]};
+    rows[0].started = 1782860400 * S;  // an hour before the planned start
+    EXPECT_EQ(render_window_list(rows, style),
+              "1  completed-with-errors  Wed 2026-07-01 01:00:00 CEST  Wed 2026-07-01 04:00:00 "
+              "CEST  Disks\n");
+}
+
 TEST_F(CtlTest, ListWithoutLegendHasNoHeaderNorFooter) {
     Style style{kNow, false, false, {}};
     std::string out = render_window_list(two_windows(), style);
@@ -432,6 +490,19 @@ TEST_F(CtlTest, StatusWhenHostsAreNotSupported) {
               "\n");
 }
 
+// `show` gives both: the planned start and when it started.
+TEST_F(CtlTest, ShowGivesThePlannedAndTheActualStart) {
+    Style style{kNow, false, true, {}};
+    WindowDetails w = scheduled_window();
+    w.status = "in-progress";
+    w.started = kNow - 10 * 60 * S;
+    const std::string out = render_window(w, style);
+    EXPECT_TRUE(contains(out, "     Planned start: Tue 2026-03-31 12:13:00 CEST (in 2h 13min)\n"))
+        << out;
+    EXPECT_TRUE(contains(out, "           Started: Tue 2026-03-31 09:50:00 CEST (10min ago)\n"))
+        << out;
+}
+
 TEST_F(CtlTest, ShowViewListsEveryPropertyThenTheLog) {
     Style style{kNow, false, true,
                 [](std::uint32_t uid) { return uid == 1000 ? std::string("alice") : ""; }};
@@ -442,7 +513,7 @@ TEST_F(CtlTest, ShowViewListsEveryPropertyThenTheLog) {
     for (const char* line : {"            Window: 3\n",
                              "            Status: scheduled\n",
                              "             Valid: yes\n",
-                             "             Start: Tue 2026-03-31 12:13:00 CEST (in 2h 13min)\n",
+                             "     Planned start: Tue 2026-03-31 12:13:00 CEST (in 2h 13min)\n",
                              "               End: Tue 2026-03-31 14:00:00 CEST (in 4h)\n",
                              "            Reason: Kernel upgrade\n",
                              "            Notify: ops\n",

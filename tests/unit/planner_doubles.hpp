@@ -312,7 +312,7 @@ class RecordingNotifier final : public Notifier {
 class RecordingListener final : public PlannerListener {
   public:
     struct Event {
-        std::string kind;  // added changed upcoming started finished manager host problem
+        std::string kind;  // added changed upcoming started finished manager host by-hand problem
         Window window;
         std::uint32_t fields = 0;
         ManagerView before;
@@ -320,7 +320,9 @@ class RecordingListener final : public PlannerListener {
         std::string text;  // host name or problem text
         HostState host_state = HostState::Unknown;
         WindowId id = 0;
-        bool stored = false;  // the store held exactly `window` when this was heard
+        Uid uid = 0;           // who flipped a host by hand
+        bool enabled = false;  // into (true) or out of maintenance, by hand
+        bool stored = false;   // the store held exactly `window` when this was heard
     };
     std::vector<Event> events;
 
@@ -345,6 +347,15 @@ class RecordingListener final : public PlannerListener {
         e.kind = "host";
         e.text = host;
         e.host_state = state;
+        events.push_back(std::move(e));
+    }
+    void host_flipped_by_hand(const HostFlip& flip, bool enabled, Uid by) override {
+        Event e;
+        e.kind = "by-hand";
+        e.text = flip.name + ": " + flip.message;
+        e.host_state = flip.state;
+        e.enabled = enabled;
+        e.uid = by;
         events.push_back(std::move(e));
     }
     void problem(WindowId id, const std::string& what) override {

@@ -28,6 +28,7 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 constexpr Actor kAlice{1000, 4242};
 constexpr Actor kBob{1001, 5151};
@@ -187,7 +188,8 @@ class PlannerTest : public ::testing::Test {
     void TearDown() override {
         EXPECT_THAT(rig_.store.violations, ::testing::IsEmpty());
         for (const auto& e : rig_.listener.events) {
-            if (e.kind == "manager" || e.kind == "host" || e.kind == "problem")
+            if (e.kind == "manager" || e.kind == "host" || e.kind == "by-hand" ||
+                e.kind == "problem")
                 continue;
             EXPECT_TRUE(e.stored) << "the listener heard '" << e.kind << "' of window " << e.id
                                   << " before the store held it";
@@ -628,7 +630,8 @@ TEST_F(PlannerTest, AFailedErrorCheckRefusesTheStartWithNotReady) {
     EXPECT_EQ(outcome->error->code(), Errc::NotReady);
     const std::string msg = outcome->error->what();
     EXPECT_THAT(msg, AllOf(HasSubstr("disk (95% full)"), HasSubstr("backup"), Not(HasSubstr("ntp")),
-                           Not(HasSubstr("dns")), HasSubstr("Force")));
+                           Not(HasSubstr("dns")), HasSubstr("Force"),
+                           HasSubstr("maintenancectl start --force")));
 
     Window after = window(id);
     EXPECT_EQ(after.status, Status::Scheduled);
@@ -763,29 +766,41 @@ TEST_F(PlannerTest, EachHostFlipIsLoggedAndAFailureMakesTheWindowCompleteWithErr
     EXPECT_TRUE(has_log(w, LogLevel::Warning, "completed-with-errors")) << log_text(w);
 }
 
-TEST_F(PlannerTest, NotSupportedHostsAndSessionsAreWarningsNotErrors) {
+TEST_F(PlannerTest, NotSupportedHostsAreAWarningNotAnError) {
     rig_.hosts.not_supported = true;
-    rig_.sessions.not_supported = true;
     const WindowId id = in_progress();
     Window w = window(id);
     EXPECT_TRUE(has_log(w, LogLevel::Warning, "Hosts were not put into maintenance"))
         << log_text(w);
     EXPECT_TRUE(has_log(w, LogLevel::Warning, "no host backend is configured")) << log_text(w);
-    EXPECT_TRUE(has_log(w, LogLevel::Warning, "Login sessions were not ended")) << log_text(w);
     EXPECT_FALSE(has_log(w, LogLevel::Error, "")) << log_text(w);
     EXPECT_FALSE(w.had_errors);
     EXPECT_TRUE(w.done(kStepHostsEntered));
-    EXPECT_TRUE(w.done(kStepSessionsEnded));
     planner().complete(id, "", {}, false, kAlice);
     EXPECT_EQ(window(id).status, Status::Completed);
 }
 
-TEST_F(PlannerTest, NotSupportedReportedThroughTheCallbackIsAWarningToo) {
+// Without logind the sessions the window was to end may all still be there: a failed step, as
+// a host that did not flip, so the completion is completed-with-errors.
+TEST_F(PlannerTest, SessionsNotEndedForWantOfLogindAreAnError) {
+    rig_.sessions.not_supported = true;
+    const WindowId id = in_progress();
+    const Window w = window(id);
+    EXPECT_TRUE(has_log(w, LogLevel::Error, "Login sessions were not ended")) << log_text(w);
+    EXPECT_TRUE(w.had_errors);
+    EXPECT_TRUE(w.done(kStepSessionsEnded));
+    planner().complete(id, "", {}, false, kAlice);
+    EXPECT_EQ(window(id).status, Status::CompletedWithErrors);
+}
+
+TEST_F(PlannerTest, NotSupportedReportedThroughTheCallbackIsAnErrorToo) {
     rig_.sessions.error = Error(Errc::NotSupported, "logind is not available");
     const WindowId id = in_progress();
     const Window w = window(id);
-    EXPECT_TRUE(has_log(w, LogLevel::Warning, "logind is not available")) << log_text(w);
-    EXPECT_FALSE(w.had_errors);
+    EXPECT_TRUE(has_log(w, LogLevel::Error, "logind is not available")) << log_text(w);
+    EXPECT_TRUE(w.had_errors);
+    planner().complete(id, "", {}, false, kAlice);
+    EXPECT_EQ(window(id).status, Status::CompletedWithErrors);
 }
 
 TEST_F(PlannerTest, SessionsThatCouldNotBeEndedAreErrors) {
@@ -903,10 +918,10 @@ TEST_F(PlannerTest, CompleteRecordsTheOutcomeAndWho) {
     EXPECT_TRUE(has_log(w, LogLevel::Info, "Finished by UID 1001 as completed: all patched"))
         << log_text(w);
     ASSERT_THAT(rig_.listener.kinds(), ElementsAre("changed", "manager", "finished"));
-    // "devs" joins the window's audiences: Notify changes with the rest.
+    // "devs" is told, but Notify keeps the audiences the window was planned with.
     EXPECT_EQ(rig_.listener.events[0].fields, kFieldStatus | kFieldFinishedUSec |
                                                   kFieldFinishedByUID | kFieldCompletionNote |
-                                                  kFieldNotify | kFieldLog);
+                                                  kFieldLog);
     EXPECT_EQ(rig_.listener.events[1].before.state, "in-progress");
     EXPECT_EQ(rig_.listener.events[1].after, ManagerView{});
     EXPECT_TRUE(rig_.scheduler.timers(id).empty());
@@ -924,6 +939,38 @@ TEST_F(PlannerTest, CompleteSendsTheNoticeToTheAudiencesGiven) {
     ASSERT_EQ(rig_.notifier.sent.back().notice, Notice::Finished);
     EXPECT_THAT(rig_.notifier.sent.back().window.spec.notify, ::testing::Contains("devs"))
         << "Complete's notify list never reaches the Notifier";
+}
+
+// Complete's notify chooses exactly whom the completion notice goes to: not the window's own
+// audiences as well, and with an empty list no audience at all. The window's Notify stays.
+TEST_F(PlannerTest, CompleteNotifiesExactlyTheAudiencesGiven) {
+    WindowChanges c = request();
+    c.notify = std::vector<std::string>{"ops"};
+    const WindowId a = in_progress(c);
+    planner().complete(a, "done", {"devs"}, false, kAlice);
+    ASSERT_EQ(rig_.notifier.sent.back().notice, Notice::Finished);
+    EXPECT_THAT(rig_.notifier.sent.back().window.spec.notify, ElementsAre("devs"));
+    EXPECT_THAT(window(a).spec.notify, ElementsAre("ops"));
+    EXPECT_TRUE(has_log(window(a), "The completion notice goes to: devs.")) << log_text(window(a));
+
+    const WindowId b = in_progress(c);
+    planner().complete(b, "done", {}, false, kAlice);
+    ASSERT_EQ(rig_.notifier.sent.back().notice, Notice::Finished);
+    EXPECT_THAT(rig_.notifier.sent.back().window.spec.notify, ::testing::IsEmpty());
+    EXPECT_THAT(window(b).spec.notify, ElementsAre("ops"));
+    EXPECT_TRUE(has_log(window(b), "The completion notice goes to no audience."))
+        << log_text(window(b));
+}
+
+// Finishing without a Complete call (at the end, by itself) tells the window's own audiences.
+TEST_F(PlannerTest, AnAutomaticCompletionTellsTheWindowsOwnAudiences) {
+    WindowChanges c = request();
+    c.notify = std::vector<std::string>{"ops"};
+    const WindowId id = in_progress(c);
+    rig_.clock.set(*c.end_usec);
+    rig_.scheduler.fire(id, TimerKind::End);
+    ASSERT_EQ(rig_.notifier.sent.back().notice, Notice::Finished);
+    EXPECT_THAT(rig_.notifier.sent.back().window.spec.notify, ElementsAre("ops"));
 }
 
 TEST_F(PlannerTest, CompleteWithFailedRecordsFailed) {
@@ -1077,14 +1124,15 @@ TEST_F(PlannerTest, NewTimesStartTheNoticesAfresh) {
               *later.start_usec - 30 * kUsecPerMinute);
 }
 
-TEST_F(PlannerTest, TheUpcomingBannerPrefersTheNotifyMessage) {
+TEST_F(PlannerTest, TheUpcomingBannerGivesTheReasonAndTheNotifyMessage) {
     WindowChanges c = request(10 * kUsecPerMinute);
     c.notify_message = "Save your work: reboot at 10";
     const WindowId id = schedule(c);
     rig_.scheduler.fire(id, TimerKind::Upcoming);
     EXPECT_EQ(planner().manager_view().banner,
               "Maintenance is scheduled from " + format_timestamp(*c.start_usec) + " to " +
-                  format_timestamp(*c.end_usec) + ": Save your work: reboot at 10");
+                  format_timestamp(*c.end_usec) +
+                  ": kernel update \u2014 Save your work: reboot at 10");
 }
 
 TEST_F(PlannerTest, AnUpcomingTimerAfterTheStartDoesNothing) {
@@ -1619,6 +1667,24 @@ TEST_F(PlannerTest, SetHostMaintenanceChecksTheNameAndRecordsTheState) {
     EXPECT_THAT(results[2]->what(), HasSubstr("db1"));
 }
 
+// A host flipped by hand belongs to no window: who asked goes to the daemon's log, with the
+// outcome, for success and failure alike.
+TEST_F(PlannerTest, AHostFlippedByHandRecordsWhoAsked) {
+    auto done = [](std::optional<Error>) {};
+    planner().set_host_maintenance("web1", true, kAlice, done);
+    rig_.hosts.failing = {"db1"};
+    planner().set_host_maintenance("db1", false, kBob, done);
+    const auto by_hand = rig_.listener.of_kind("by-hand");
+    ASSERT_EQ(by_hand.size(), 2u);
+    EXPECT_EQ(by_hand[0]->uid, kAlice.uid);
+    EXPECT_TRUE(by_hand[0]->enabled);
+    EXPECT_EQ(by_hand[0]->host_state, HostState::Maintenance);
+    EXPECT_THAT(by_hand[0]->text, StartsWith("web1: "));
+    EXPECT_EQ(by_hand[1]->uid, kBob.uid);
+    EXPECT_FALSE(by_hand[1]->enabled);
+    EXPECT_THAT(by_hand[1]->text, StartsWith("db1: "));
+}
+
 TEST_F(PlannerTest, ListHostsFillsInTheLastKnownState) {
     rig_.store.host_states["db1"] = {HostState::Maintenance, "entered by window 3", kT0};
     restart();
@@ -1630,6 +1696,29 @@ TEST_F(PlannerTest, ListHostsFillsInTheLastKnownState) {
     EXPECT_EQ((*got->value)[0].state, HostState::Normal);
     EXPECT_EQ((*got->value)[1].state, HostState::Maintenance);
     EXPECT_EQ((*got->value)[1].message, "entered by window 3");
+}
+
+// A host with a status command is probed, and the probe alone would hide why its last flip
+// failed: the failure's message comes after the probe's, until a flip of the host succeeds.
+TEST_F(PlannerTest, ListHostsShowsTheLastFailedFlipsMessage) {
+    rig_.hosts.failing = {"db1"};
+    planner().set_host_maintenance("db1", true, kAlice, [](std::optional<Error>) {});
+    const std::string failure = rig_.store.host_states.at("db1").message;
+    ASSERT_FALSE(failure.empty());
+    rig_.hosts.reports = {{"web1", HostState::Normal, "", true},
+                          {"db1", HostState::Normal, "drained: no", true}};
+    std::optional<Outcome<std::vector<HostReport>>> got;
+    planner().list_hosts([&](Outcome<std::vector<HostReport>> o) { got = std::move(o); });
+    ASSERT_TRUE(got && got->value);
+    EXPECT_EQ((*got->value)[0].message, "");
+    EXPECT_EQ((*got->value)[1].state, HostState::Normal);
+    EXPECT_EQ((*got->value)[1].message, "drained: no; last flip failed: " + failure);
+
+    rig_.hosts.failing.clear();
+    planner().set_host_maintenance("db1", true, kAlice, [](std::optional<Error>) {});
+    planner().list_hosts([&](Outcome<std::vector<HostReport>> o) { got = std::move(o); });
+    ASSERT_TRUE(got && got->value);
+    EXPECT_EQ((*got->value)[1].message, "drained: no");
 }
 
 TEST_F(PlannerTest, TerminateSessionsSparesTheCallerAndReturnsTheEnded) {

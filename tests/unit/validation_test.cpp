@@ -417,6 +417,37 @@ TEST(ValidationSpec, LeadTimeAtMostAYear) {
                 StartsWith("NotifyLeadUSec: "));
 }
 
+TEST(ValidationSpec, AReasonSetNowMayNotBeEmptyOrOnlyWhitespace) {
+    WindowChanges c = all_times_changed();
+    c.reason = "";
+    WindowSpec s = good_spec();
+    for (const char* reason : {"", " ", " \t\n "}) {
+        s.reason = reason;
+        EXPECT_THAT(invalid_args([&] { validate_spec(s, c, kKnown, kNow); }),
+                    AllOf(StartsWith("reason: "), HasSubstr("empty")))
+            << "'" << reason << "'";
+    }
+    s.reason = " x ";
+    EXPECT_NO_THROW(validate_spec(s, c, kKnown, kNow));
+    // A window stored before the rule keeps its empty reason until the reason changes.
+    s.reason = "";
+    EXPECT_NO_THROW(validate_spec(s, all_times_changed(), kKnown, kNow));
+}
+
+TEST(ValidationSpec, TheEndAtMost366DaysAfterTheStart) {
+    WindowSpec s = good_spec();
+    s.end_usec = s.start_usec + 366 * kUsecPerDay;
+    EXPECT_NO_THROW(validate_spec(s, all_times_changed(), kKnown, kNow));
+    s.end_usec = s.start_usec + 366 * kUsecPerDay + 1;
+    EXPECT_THAT(invalid_args([&] { validate_spec(s, all_times_changed(), kKnown, kNow); }),
+                AllOf(StartsWith("end_usec: "), HasSubstr("more than 366 days")));
+    s.end_usec = s.start_usec + 100 * 365 * kUsecPerDay;
+    WindowChanges only_end;
+    only_end.end_usec = s.end_usec;
+    EXPECT_THAT(invalid_args([&] { validate_spec(s, only_end, kKnown, kNow); }),
+                StartsWith("end_usec: "));
+}
+
 TEST(ValidationAudiences, ChecksAgainstTheConfiguration) {
     EXPECT_NO_THROW(validate_audiences("notify", {}, kKnown));
     EXPECT_NO_THROW(validate_audiences("notify", {"devs"}, kKnown));

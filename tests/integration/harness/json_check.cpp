@@ -1,4 +1,4 @@
-// See json_check.hpp. A recursive-descent recognizer: no values are built.
+// See json_check.hpp. A recursive-descent parser building JsonValue.
 #include "harness/json_check.hpp"
 
 #include <cctype>
@@ -12,12 +12,13 @@ class Recognizer {
   public:
     explicit Recognizer(const std::string& s) : s_(s) {}
 
-    void document() {
+    JsonValue document() {
         space();
-        value(0);
+        JsonValue v = value(0);
         space();
         if (i_ != s_.size())
             fail("text after the document");
+        return v;
     }
 
   private:
@@ -41,96 +42,168 @@ class Recognizer {
             fail(std::string("expected ") + word);
         i_ += std::strlen(word);
     }
-    void value(int depth) {
+    JsonValue value(int depth) {
         if (depth > 200)
             fail("nested too deeply");
+        JsonValue v;
         switch (peek()) {
             case '{':
-                object(depth);
-                return;
+                return object(depth);
             case '[':
-                array(depth);
-                return;
+                return array(depth);
             case '"':
-                string();
-                return;
+                v.kind = JsonValue::Kind::String;
+                v.text = string();
+                return v;
             case 't':
                 literal("true");
-                return;
+                v.kind = JsonValue::Kind::Bool;
+                v.boolean = true;
+                return v;
             case 'f':
                 literal("false");
-                return;
+                v.kind = JsonValue::Kind::Bool;
+                return v;
             case 'n':
                 literal("null");
-                return;
-            default:
+                return v;
+            default: {
+                const std::size_t from = i_;
                 number();
+                v.kind = JsonValue::Kind::Number;
+                v.text = s_.substr(from, i_ - from);
+                return v;
+            }
         }
     }
-    void object(int depth) {
+    JsonValue object(int depth) {
+        JsonValue v;
+        v.kind = JsonValue::Kind::Object;
         expect('{');
         space();
         if (peek() == '}') {
             ++i_;
-            return;
+            return v;
         }
         for (;;) {
             space();
-            string();
+            std::string key = string();
             space();
             expect(':');
             space();
-            value(depth + 1);
+            v.members[key] = value(depth + 1);
             space();
             if (peek() == ',') {
                 ++i_;
                 continue;
             }
             expect('}');
-            return;
+            return v;
         }
     }
-    void array(int depth) {
+    JsonValue array(int depth) {
+        JsonValue v;
+        v.kind = JsonValue::Kind::Array;
         expect('[');
         space();
         if (peek() == ']') {
             ++i_;
-            return;
+            return v;
         }
         for (;;) {
             space();
-            value(depth + 1);
+            v.items.push_back(value(depth + 1));
             space();
             if (peek() == ',') {
                 ++i_;
                 continue;
             }
             expect(']');
-            return;
+            return v;
         }
     }
-    void string() {
+    unsigned hex4() {
+        unsigned u = 0;
+        for (int k = 0; k < 4; ++k) {
+            const char h = peek();
+            if (!std::isxdigit(static_cast<unsigned char>(h)))
+                fail("bad \\u");
+            u = u * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h))
+                                                   ? h - '0'
+                                                   : std::tolower(h) - 'a' + 10);
+            ++i_;
+        }
+        return u;
+    }
+    static void append_utf8(std::string& out, unsigned cp) {
+        if (cp < 0x80) {
+            out += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+            out += static_cast<char>(0xC0 | (cp >> 6));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            out += static_cast<char>(0xE0 | (cp >> 12));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+            out += static_cast<char>(0xF0 | (cp >> 18));
+            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+    }
+    std::string string() {
+        std::string out;
         expect('"');
         for (;;) {
             if (i_ >= s_.size())
                 fail("unterminated string");
             const unsigned char c = static_cast<unsigned char>(s_[i_++]);
             if (c == '"')
-                return;
+                return out;
             if (c < 0x20)
                 fail("control character in a string");
-            if (c == '\\') {
-                const char e = peek();
-                ++i_;
-                if (e == 'u') {
-                    for (int k = 0; k < 4; ++k) {
-                        if (!std::isxdigit(static_cast<unsigned char>(peek())))
-                            fail("bad \\u");
-                        ++i_;
+            if (c != '\\') {
+                out += static_cast<char>(c);
+                continue;
+            }
+            const char e = peek();
+            ++i_;
+            switch (e) {
+                case '"':
+                case '\\':
+                case '/':
+                    out += e;
+                    break;
+                case 'b':
+                    out += '\b';
+                    break;
+                case 'f':
+                    out += '\f';
+                    break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
+                case 'u': {
+                    unsigned cp = hex4();
+                    if (cp >= 0xD800 && cp < 0xDC00 && s_.compare(i_, 2, "\\u") == 0) {
+                        i_ += 2;
+                        const unsigned low = hex4();
+                        if (low < 0xDC00 || low >= 0xE000)
+                            fail("bad surrogate pair");
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
                     }
-                } else if (!std::strchr("\"\\/bfnrt", e) || e == '\0') {
-                    fail("bad escape");
+                    append_utf8(out, cp);
+                    break;
                 }
+                default:
+                    fail("bad escape");
             }
         }
     }
@@ -166,15 +239,37 @@ class Recognizer {
 
 }  // namespace
 
-bool is_json_document(const std::string& text, std::string* error) {
+std::optional<std::uint64_t> JsonValue::unsigned_number() const {
+    if (kind != Kind::Number || text.empty() ||
+        text.find_first_not_of("0123456789") != std::string::npos || text.size() > 20) {
+        return std::nullopt;
+    }
     try {
-        Recognizer(text).document();
-        return true;
+        return std::stoull(text);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+const JsonValue* JsonValue::find(const std::string& key) const {
+    if (kind != Kind::Object)
+        return nullptr;
+    auto it = members.find(key);
+    return it == members.end() ? nullptr : &it->second;
+}
+
+std::optional<JsonValue> parse_json(const std::string& text, std::string* error) {
+    try {
+        return Recognizer(text).document();
     } catch (const std::runtime_error& e) {
         if (error)
             *error = e.what();
-        return false;
+        return std::nullopt;
     }
+}
+
+bool is_json_document(const std::string& text, std::string* error) {
+    return parse_json(text, error).has_value();
 }
 
 }  // namespace maint::it
