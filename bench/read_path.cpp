@@ -503,7 +503,9 @@ int run(const Options& options) {
     };
 
     const MemoryStatus memory_at_start = read_memory(daemon.pid());
-    MemoryStatus memory_after_get_all, memory_after_list;
+    MemoryStatus memory_after_get_all, memory_after_list, memory_after_managed;
+    double managed_wall_ms = 0, managed_cpu_ms = 0;
+    std::size_t managed_objects = 0;
     Loop small, big;
     try {
         // The replies are what the contract says, or the timings mean nothing. ListWindows is
@@ -532,6 +534,22 @@ int run(const Options& options) {
         big = measure(std::max<std::size_t>(3, list_rounds / 20), list_rounds,
                       {call_echo, call_raw_list, call_list});
         memory_after_list = read_memory(daemon.pid());
+
+        // ObjectManager.GetManagedObjects: every window with every property, history included
+        // (an unauthenticated call, like ListWindows). Timed once; reported, no target.
+        const auto cpu_before = process_cpu_ns(daemon.pid());
+        const auto wall_before = Clock::now();
+        std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>>
+            objects;
+        manager_proxy->callMethod("GetManagedObjects")
+            .onInterface("org.freedesktop.DBus.ObjectManager")
+            .withTimeout(std::chrono::minutes(2))
+            .storeResultsTo(objects);
+        managed_wall_ms =
+            std::chrono::duration<double, std::milli>(Clock::now() - wall_before).count();
+        managed_cpu_ms = double(process_cpu_ns(daemon.pid()) - cpu_before) / 1e6;
+        managed_objects = objects.size();
+        memory_after_managed = read_memory(daemon.pid());
     } catch (const sdbus::Error& e) {
         throw daemon_failure("a call failed: " + e.getName() + ": " + e.getMessage());
     }
@@ -613,6 +631,7 @@ int run(const Options& options) {
     memory_line("after start", memory_at_start);
     memory_line("after GetAll rounds", memory_after_get_all);
     memory_line("after ListWindows rounds", memory_after_list);
+    memory_line("after GetManagedObjects", memory_after_managed);
     memory_line("after idle", memory_after_idle);
 
     std::printf(
@@ -633,6 +652,11 @@ int run(const Options& options) {
                 verdict(idle_switches == kIdleSwitchesTarget));
     std::printf("  (ListWindows p50 = %.2fx the echo, %.0f ns per window: reported, no target)\n",
                 list_ratio, per_window_ns);
+    std::printf(
+        "  (GetManagedObjects: %zu objects in %.1f ms, daemon CPU %.1f ms = %.0f us per window: "
+        "reported, no target)\n",
+        managed_objects, managed_wall_ms, managed_cpu_ms,
+        managed_objects ? managed_cpu_ms * 1000.0 / double(managed_objects) : 0.0);
     std::printf("\ntotal run %.1f s\n",
                 std::chrono::duration<double>(Clock::now() - run_begin).count());
     std::fflush(stdout);

@@ -221,15 +221,17 @@ TEST_F(DesktopAgent, AnnouncesRunsAndClosesAWindowAndSurvivesADaemonRestart) {
     EXPECT_EQ(monitor_->close_calls().size(), 1u) << context();
     EXPECT_EQ(dunst_->count("displayed"), 1);
 
-    // Completed, through the new instance: the critical notice is closed, the outcome shown.
+    // Completed, through the new instance: the critical notice is closed, the outcome shown. The
+    // private bus has no logind, so the sessions could not be ended and the window completes
+    // with errors (the plain "completed" text is the notices' unit tests' to check).
     w = window(path);
     w->Complete("All hosts upgraded.", {}, {});
     calls = notifications(4);
     ASSERT_EQ(calls.size(), 4u) << context();
     const NotifyCall& outcome = calls[3];
-    EXPECT_EQ(outcome.summary, "Maintenance completed");
+    EXPECT_EQ(outcome.summary, "Maintenance completed with errors");
     EXPECT_EQ(outcome.body, "All hosts upgraded.");
-    EXPECT_EQ(outcome.icon, "dialog-information");
+    EXPECT_EQ(outcome.icon, "dialog-warning");
     EXPECT_EQ(urgency_of(outcome), 1);
     EXPECT_EQ(outcome.replaces_id, 0u);
     EXPECT_TRUE(wait_closed(*running.id)) << context();
