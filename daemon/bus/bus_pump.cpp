@@ -66,8 +66,9 @@ void BusPump::dispatch() {
     // Bounded: what is left is still queued in sd-bus (its timeout is then 0) or in the socket
     // (the fd is readable), so the waits armed below fire again at once, behind the handlers
     // that became ready meanwhile.
+    const auto deadline = std::chrono::steady_clock::now() + limits_.time_per_turn;
     for (unsigned n = 0; n < limits_.messages_per_turn && !stopped_; ++n) {
-        if (!bus_.process_one())
+        if (!bus_.process_one() || std::chrono::steady_clock::now() >= deadline)
             break;
     }
     armed_ = false;

@@ -7,14 +7,15 @@
 // reply, or left messages queued changes sd-bus's poll events or timeout, and the pump re-arms
 // its waits then (and only then). Nobody else needs to know that sd-bus has to be kept moving.
 //
-// The pump dispatches at most Limits::messages_per_turn bus messages before it yields to the
-// other handlers (timers, child processes, the watchdog): a flood of calls from the bus slows
-// their answers, never the rest of the daemon.
+// The pump dispatches at most Limits::messages_per_turn bus messages, for at most
+// Limits::time_per_turn, before it yields to the other handlers (timers, child processes, the
+// watchdog): a flood of calls from the bus slows their answers, never the rest of the daemon.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
@@ -34,6 +35,9 @@ class PumpedBus {
 
 struct PumpLimits {
     unsigned messages_per_turn = 64;
+    // A turn also ends once it has taken this long: one costly call (GetManagedObjects over a
+    // long history takes about 0.5 s for 10,000 windows) holds the loop for itself alone.
+    std::chrono::microseconds time_per_turn{10000};
 };
 
 class BusPump {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -48,6 +49,8 @@ class FakeBus final : public PumpedBus {
             if (queued != kNever)
                 --queued;
             ++dispatched;
+            if (on_dispatched)
+                on_dispatched();
             return true;
         }
         if (events & POLLOUT) {
@@ -73,6 +76,7 @@ class FakeBus final : public PumpedBus {
     std::uint64_t dispatched = 0;
     int flushed = 0;
     int timed_out = 0;
+    std::function<void()> on_dispatched;
     std::function<void()> on_flushed;
     std::function<void()> on_timed_out;
 
@@ -123,7 +127,7 @@ TEST_F(BusPumpTest, FlushesWhatAHandlerLeftUnwritten) {
 }
 
 TEST_F(BusPumpTest, AFloodOfMessagesLeavesTurnsForTheOtherHandlers) {
-    BusPump pump(io_, bus_, BusPump::Limits{16});
+    BusPump pump(io_, bus_, PumpLimits{16, std::chrono::seconds(10)});
     bus_.queued = kNever;
     int ticks = 0;
     boost::asio::steady_timer tick(io_);
@@ -144,6 +148,32 @@ TEST_F(BusPumpTest, AFloodOfMessagesLeavesTurnsForTheOtherHandlers) {
     EXPECT_FALSE(gave_up_);
     EXPECT_EQ(ticks, 5) << "the timer starved behind the bus";
     EXPECT_GT(bus_.dispatched, 16u) << "the bus was served more than one turn meanwhile";
+}
+
+TEST_F(BusPumpTest, ASlowFloodEndsTheTurnAtItsTimeLimit) {
+    // Every message takes 1 ms (a costly enumeration); the turn may hold 1,000 of them but only
+    // 5 ms. Five timer ticks later the bus has had about five turns, not five seconds' worth.
+    BusPump pump(io_, bus_, PumpLimits{1000, std::chrono::milliseconds(5)});
+    bus_.queued = kNever;
+    bus_.on_dispatched = [] { std::this_thread::sleep_for(std::chrono::milliseconds(1)); };
+    int ticks = 0;
+    boost::asio::steady_timer tick(io_);
+    std::function<void()> again = [&] {
+        tick.expires_after(std::chrono::milliseconds(1));
+        tick.async_wait([&](const boost::system::error_code& ec) {
+            if (ec)
+                return;
+            if (++ticks == 5) {
+                pump.stop();
+                return;
+            }
+            again();
+        });
+    };
+    again();
+    pump.run();
+    EXPECT_EQ(ticks, 5);
+    EXPECT_LT(bus_.dispatched, 200u) << "turns were not cut at their time limit";
 }
 
 TEST_F(BusPumpTest, AnIdleBusIsArmedOnceWhateverElseRuns) {
