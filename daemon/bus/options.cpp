@@ -13,6 +13,27 @@ namespace {
     throw Error(Errc::InvalidArgs, std::string(argument) + ": " + why);
 }
 
+// A key as quoted in an error: keys are caller-sent strings of any length, so at most 64 bytes,
+// cut at a character boundary (the message must stay valid UTF-8).
+std::string shown(const std::string& key) {
+    constexpr std::size_t kMax = 64;
+    if (key.size() <= kMax)
+        return key;
+    std::size_t end = kMax;
+    while (end > 0 && (static_cast<unsigned char>(key[end]) & 0xC0) == 0x80)
+        --end;
+    return key.substr(0, end) + "...";
+}
+
+// Lists are refused on their size before anything looks at their entries (everything here runs
+// before authorization).
+void check_list_size(std::string_view argument, const std::string& key, std::size_t size) {
+    if (size > kMaxListEntries) {
+        invalid(argument, "'" + shown(key) + "' has more than " + std::to_string(kMaxListEntries) +
+                              " entries");
+    }
+}
+
 std::string type_of(const OptionValue& v) {
     return std::visit(
         [](const auto& x) -> std::string {
@@ -34,10 +55,13 @@ std::string type_of(const OptionValue& v) {
 template <class T>
 const T& expect(std::string_view argument, const std::string& key, const OptionValue& v,
                 const char* signature) {
-    if (const T* p = std::get_if<T>(&v))
+    if (const T* p = std::get_if<T>(&v)) {
+        if constexpr (std::is_same_v<T, std::vector<std::string>>)
+            check_list_size(argument, key, p->size());
         return *p;
+    }
     invalid(argument,
-            "'" + key + "' must be of type '" + signature + "', not '" + type_of(v) + "'");
+            "'" + shown(key) + "' must be of type '" + signature + "', not '" + type_of(v) + "'");
 }
 
 // Applies one key to `c`; false when the key is not one of `allowed`'s.
@@ -75,10 +99,11 @@ WindowChanges decode(const OptionList& options, std::string_view argument,
     std::set<std::string> seen;
     for (const auto& [key, value] : options) {
         if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-            invalid(argument, "unknown key '" + key + "'; known keys: " + join(allowed, ", "));
+            invalid(argument,
+                    "unknown key '" + shown(key) + "'; known keys: " + join(allowed, ", "));
         }
         if (!seen.insert(key).second)
-            invalid(argument, "'" + key + "' given twice");
+            invalid(argument, "'" + shown(key) + "' given twice");
         apply(argument, key, value, c);
     }
     return c;
@@ -118,6 +143,25 @@ OptionList options_from(const std::map<std::string, sdbus::Variant>& dict) {
     return out;
 }
 
+std::vector<std::string> string_list_from(sd_bus_message* m, std::string_view argument,
+                                          const std::string& key) {
+    auto ok = [&](int r) {
+        if (r < 0)
+            invalid(argument, "not an array of strings");
+        return r;
+    };
+    ok(sd_bus_message_enter_container(m, SD_BUS_TYPE_ARRAY, "s"));
+    std::vector<std::string> list;
+    const char* s = nullptr;
+    while (ok(sd_bus_message_read_basic(m, SD_BUS_TYPE_STRING, &s)) > 0) {
+        // Refused at the first entry past the cap: the rest is never copied.
+        check_list_size(argument, key, list.size() + 1);
+        list.emplace_back(s);
+    }
+    ok(sd_bus_message_exit_container(m));
+    return list;
+}
+
 OptionList options_from(sd_bus_message* m) {
     const std::string_view arg = "options";
     OptionList out;
@@ -142,14 +186,7 @@ OptionList options_from(sd_bus_message* m) {
             out.emplace_back(key, std::string(s));
         } else if (sig == "as") {
             check(sd_bus_message_enter_container(m, SD_BUS_TYPE_VARIANT, "as"), arg);
-            char** strv = nullptr;
-            check(sd_bus_message_read_strv(m, &strv), arg);
-            std::vector<std::string> list;
-            for (char** p = strv; p && *p; ++p) {
-                list.emplace_back(*p);
-                free(*p);
-            }
-            free(strv);
+            auto list = string_list_from(m, arg, key);
             check(sd_bus_message_exit_container(m), arg);
             out.emplace_back(key, std::move(list));
         } else {
@@ -175,9 +212,9 @@ bool flag_option(const OptionList& options, std::string_view argument, std::stri
     for (const auto& [k, v] : options) {
         if (k != key)
             invalid(argument,
-                    "unknown key '" + k + "'; the only key is '" + std::string(key) + "'");
+                    "unknown key '" + shown(k) + "'; the only key is '" + std::string(key) + "'");
         if (flag)
-            invalid(argument, "'" + k + "' given twice");
+            invalid(argument, "'" + shown(k) + "' given twice");
         flag = expect<bool>(argument, k, v, "b");
     }
     return flag.value_or(false);

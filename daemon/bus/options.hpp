@@ -30,6 +30,10 @@ using OptionList = std::vector<std::pair<std::string, OptionValue>>;
 OptionList options_from(const std::map<std::string, sdbus::Variant>& dict);
 // Reads an a{sv} at the message's current position. Throws Error(InvalidArgs) if it is not one.
 OptionList options_from(sd_bus_message* m);
+// Reads an `as` at the message's current position, refusing it with InvalidArgs (naming
+// `argument` and `key`) as soon as it has more than kMaxListEntries entries.
+std::vector<std::string> string_list_from(sd_bus_message* m, std::string_view argument,
+                                          const std::string& key);
 
 // ScheduleWindow's options: Comment, LoginMessage, ShowLoginMessage, NotifyMessage,
 // NotifyLeadUSec, Hosts, AutoComplete.

@@ -333,16 +333,7 @@ int WindowObjects::method_complete(sd_bus_message* m, void* window, sd_bus_error
         if (sd_bus_message_read_basic(m, SD_BUS_TYPE_STRING, &note) < 0) {
             throw Error(Errc::InvalidArgs, "note: not a string");
         }
-        char** strv = nullptr;
-        if (sd_bus_message_read_strv(m, &strv) < 0) {
-            throw Error(Errc::InvalidArgs, "notify: not an array of strings");
-        }
-        std::vector<std::string> notify;
-        for (char** p = strv; p && *p; ++p) {
-            notify.emplace_back(*p);
-            std::free(*p);
-        }
-        std::free(strv);
+        std::vector<std::string> notify = string_list_from(m, "notify", "notify");
         const bool failed = flag_option(options_from(m), "options", "Failed");
         std::string text = note;
         self.planner_.check_finish(id, "note", text, notify);

@@ -244,6 +244,42 @@ TEST(ValidationApply, ListsAreDeduplicatedFirstOccurrenceWins) {
     EXPECT_THAT(s.hosts, ElementsAre("db1", "web1"));
 }
 
+// 200,000 distinct names, as one unprivileged call may send before polkit is asked.
+std::vector<std::string> many_distinct_names(std::size_t n = 200'000) {
+    std::vector<std::string> names;
+    names.reserve(n);
+    for (std::size_t i = 0; i < n; ++i)
+        names.push_back("audience-" + std::to_string(i));
+    return names;
+}
+
+TEST(ValidationApply, AHugeListIsRefusedOnItsSizeBeforeDeduplicating) {
+    // De-duplicating first (as 0.1 did, quadratically) took minutes and then refused the list
+    // anyway; the cap comes first now, from apply_changes itself.
+    WindowChanges c;
+    c.notify = many_distinct_names();
+    EXPECT_THAT(invalid_args([&] { apply_changes(good_spec(), c); }),
+                AllOf(StartsWith("notify: "), HasSubstr("more than 4096 entries")));
+    WindowChanges h;
+    h.hosts = many_distinct_names();
+    EXPECT_THAT(invalid_args([&] { apply_changes(good_spec(), h); }),
+                AllOf(StartsWith("Hosts: "), HasSubstr("more than 4096 entries")));
+}
+
+TEST(ValidationApply, TheCapCountsEntriesAsSent) {
+    WindowChanges c;
+    c.notify = many_distinct_names(kMaxListEntries);
+    EXPECT_EQ(apply_changes(good_spec(), c).notify.size(), kMaxListEntries);
+    c.notify->push_back("audience-0");  // a duplicate still counts toward the cap
+    EXPECT_THAT(invalid_args([&] { apply_changes(good_spec(), c); }),
+                HasSubstr("more than 4096 entries"));
+}
+
+TEST(ValidationAudiences, AHugeListIsRefusedOnItsSize) {
+    EXPECT_THAT(invalid_args([] { validate_audiences("notify", many_distinct_names(), kKnown); }),
+                AllOf(StartsWith("notify: "), HasSubstr("more than 4096 entries")));
+}
+
 // ---------------------------------------------------------------------------------------------
 // validate_spec
 
