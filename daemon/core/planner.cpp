@@ -589,7 +589,14 @@ void Planner::set_host_maintenance(const std::string& host, bool enabled, const 
 }
 
 void Planner::list_hosts(std::function<void(Outcome<std::vector<HostReport>>)> done) {
-    ports_.hosts.list([this, done = std::move(done)](Outcome<std::vector<HostReport>> outcome) {
+    if (waiting_host_lists_ >= kMaxWaitingHostLists) {
+        throw Error(Errc::Busy, "Too many host listings are waiting for the hosts' status (" +
+                                    std::to_string(kMaxWaitingHostLists) +
+                                    "); try again in a moment");
+    }
+    ++waiting_host_lists_;
+    auto answer = [this, done = std::move(done)](Outcome<std::vector<HostReport>> outcome) {
+        --waiting_host_lists_;
         if (outcome.value) {
             for (auto& h : *outcome.value) {
                 if (h.probed)
@@ -602,7 +609,13 @@ void Planner::list_hosts(std::function<void(Outcome<std::vector<HostReport>>)> d
             }
         }
         done(std::move(outcome));
-    });
+    };
+    try {
+        ports_.hosts.list(std::move(answer));
+    } catch (...) {
+        --waiting_host_lists_;
+        throw;
+    }
 }
 
 void Planner::list_sessions(std::function<void(Outcome<std::vector<SessionInfo>>)> done) {

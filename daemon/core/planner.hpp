@@ -127,6 +127,10 @@ class Planner {
     void start(WindowId id, bool force, const Actor& by, Done done);
     void dry_run(std::function<void(bool ready, std::vector<PrecheckResult>)> done);
     void set_host_maintenance(const std::string& host, bool enabled, const Actor& by, Done done);
+    // Anyone may list the hosts, and a listing may wait for the hosts' status commands: at most
+    // kMaxWaitingHostLists wait at once, more are refused with Errc::Busy (a call sent with
+    // NO_REPLY_EXPECTED escapes dbus-daemon's cap on pending replies).
+    static constexpr std::size_t kMaxWaitingHostLists = 32;
     void list_hosts(std::function<void(Outcome<std::vector<HostReport>>)> done);
     void list_sessions(std::function<void(Outcome<std::vector<SessionInfo>>)> done);
     void terminate_sessions(bool include_admins, const Actor& by,
@@ -195,6 +199,7 @@ class Planner {
     std::map<WindowId, std::string> busy_;  // windows with a start under way: what runs
     std::map<std::string, StoredHostState> host_states_;  // last known, persisted
     WindowId last_id_ = 0;
+    std::size_t waiting_host_lists_ = 0;
 };
 
 }  // namespace maint

@@ -1632,6 +1632,28 @@ TEST_F(PlannerTest, ListHostsFillsInTheLastKnownState) {
     EXPECT_EQ((*got->value)[1].message, "entered by window 3");
 }
 
+TEST_F(PlannerTest, ListHostsWaitingBeyondTheBoundAreRefusedBusy) {
+    // Calls sent with NO_REPLY_EXPECTED escape dbus-daemon's cap on pending replies: the
+    // daemon bounds the listings that wait for the hosts itself.
+    rig_.hosts.hold_lists = true;
+    int answered = 0;
+    auto count = [&](Outcome<std::vector<HostReport>>) { ++answered; };
+    for (std::size_t i = 0; i < Planner::kMaxWaitingHostLists; ++i)
+        planner().list_hosts(count);
+    try {
+        planner().list_hosts(count);
+        FAIL() << "a listing beyond the bound was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::Busy);
+        EXPECT_THAT(e.what(), HasSubstr("try again"));
+    }
+    EXPECT_EQ(rig_.hosts.pending_lists.size(), Planner::kMaxWaitingHostLists);
+    rig_.hosts.release_lists();
+    EXPECT_EQ(answered, static_cast<int>(Planner::kMaxWaitingHostLists));
+    planner().list_hosts(count);  // room again once they were answered
+    EXPECT_EQ(rig_.hosts.pending_lists.size(), 1u);
+}
+
 TEST_F(PlannerTest, TerminateSessionsSparesTheCallerAndReturnsTheEnded) {
     rig_.sessions.ends = {{"c1", 1002, "carol", true, ""}, {"c2", 0, "root", false, "busy"}};
     std::optional<Outcome<std::vector<std::string>>> got;
