@@ -371,11 +371,24 @@ int WindowObjects::method_update(sd_bus_message* m, void* window, sd_bus_error* 
     return handle(m, error, "Update", [&] {
         WindowChanges changes = update_changes(options_from(m));
         self.planner_.check_update(id, changes);
-        return Decoded{&self.authorizer_, Action::Schedule,
-                       Act{&self.pump_, [&self, id, changes](const Caller& c, const Reply& reply) {
-                               self.planner_.update(id, changes, Actor{c.uid, c.pid});
-                               reply->ok();
-                           }}};
+        // "run" when the change starts the window at once or moves an in-progress end.
+        const Action action = self.planner_.update_action(id, changes);
+        return Decoded{
+            &self.authorizer_, action,
+            Act{&self.pump_, [&self, id, changes, action](const Caller& c, const Reply& reply) {
+                    // The start may have come within the grace while polkit was
+                    // asked: that needs "run", which was not asked for.
+                    if (c.uid != 0 && action == Action::Schedule &&
+                        self.planner_.update_action(id, changes) == Action::Run) {
+                        throw Error(Errc::AccessDenied,
+                                    "The window's start came within 60 s while "
+                                    "authorization was pending; a window that starts "
+                                    "at once needs the action " +
+                                        std::string(action_id(Action::Run)) + ": call again");
+                    }
+                    self.planner_.update(id, changes, Actor{c.uid, c.pid});
+                    reply->ok();
+                }}};
     });
 }
 

@@ -226,6 +226,27 @@ void Planner::check_finish(WindowId id, std::string_view argument, const std::st
     validate_audiences("notify", notify, settings_.known);
 }
 
+Action Planner::schedule_action(const WindowChanges& request) const {
+    const Usec start = request.start_usec.value_or(0);
+    return start <= now() + kStartGraceUsec ? Action::Run : Action::Schedule;
+}
+
+Action Planner::update_action(WindowId id, const WindowChanges& changes) const {
+    const auto it = live_.find(id);
+    if (it == live_.end())
+        return Action::Schedule;  // refused later (NoSuchWindow, InvalidState)
+    const Window& w = it->second;
+    if (w.status == Status::InProgress)
+        return changes.end_usec && *changes.end_usec != w.spec.end_usec ? Action::Run
+                                                                        : Action::Schedule;
+    // A scheduled window that is (made) valid with a start (moved) into the grace starts now.
+    const bool valid = changes.valid.value_or(w.spec.valid);
+    const Usec start = changes.start_usec.value_or(w.spec.start_usec);
+    if ((changes.start_usec || changes.valid) && valid && start <= now() + kStartGraceUsec)
+        return Action::Run;
+    return Action::Schedule;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The operations
 

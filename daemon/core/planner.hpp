@@ -117,6 +117,12 @@ class Planner {
     void check_finish(WindowId id, std::string_view argument, const std::string& text,
                       const std::vector<std::string>& notify);
 
+    // The polkit action a request needs. "schedule" plans windows, but a window set to start
+    // within kStartGraceUsec of now starts itself at once, and moving an in-progress window's end
+    // stands in for Complete: those need "run", as Start and Complete do.
+    Action schedule_action(const WindowChanges& request) const;
+    Action update_action(WindowId id, const WindowChanges& changes) const;
+
     // The mutating operations. Synchronous ones throw Error; asynchronous ones report through
     // `done` (exactly once) and throw only when refused before anything started.
     WindowId schedule(const WindowChanges& request, const Actor& by);

@@ -497,6 +497,55 @@ TEST_F(PlannerTest, AFailingSaveLeavesUpdateUndone) {
     EXPECT_EQ(snapshot(), before);
 }
 
+// The "schedule" action plans; what starts a window at once or moves an in-progress end is
+// "run" (security review, issue 12).
+TEST_F(PlannerTest, AWindowThatStartsAtOnceNeedsRun) {
+    EXPECT_EQ(planner().schedule_action(request(kUsecPerHour)), Action::Schedule);
+    EXPECT_EQ(planner().schedule_action(request(kStartGraceUsec + 1)), Action::Schedule);
+    EXPECT_EQ(planner().schedule_action(request(kStartGraceUsec)), Action::Run);
+    EXPECT_EQ(planner().schedule_action(request(0)), Action::Run);
+    WindowChanges past = request(0);
+    *past.start_usec -= 30 * kUsecPerSec;  // inside the grace: accepted, and starts at once
+    EXPECT_EQ(planner().schedule_action(past), Action::Run);
+}
+
+TEST_F(PlannerTest, MovingAScheduledStartIntoTheGraceNeedsRun) {
+    const WindowId id = schedule();
+    WindowChanges c;
+    c.reason = "other";
+    EXPECT_EQ(planner().update_action(id, c), Action::Schedule);
+    c.start_usec = now() + 2 * kUsecPerMinute;
+    EXPECT_EQ(planner().update_action(id, c), Action::Schedule);
+    c.start_usec = now();
+    EXPECT_EQ(planner().update_action(id, c), Action::Run);
+    c.valid = false;  // an invalid window never starts by itself
+    EXPECT_EQ(planner().update_action(id, c), Action::Schedule);
+}
+
+TEST_F(PlannerTest, MakingAnInvalidWindowDueValidNeedsRun) {
+    const WindowId id = schedule(request(2 * kUsecPerMinute));
+    WindowChanges invalid;
+    invalid.valid = false;
+    planner().update(id, invalid, kAlice);
+    rig_.clock.advance(2 * kUsecPerMinute);  // its start passed while it was invalid
+    WindowChanges c;
+    c.valid = true;
+    EXPECT_EQ(planner().update_action(id, c), Action::Run);
+}
+
+TEST_F(PlannerTest, MovingAnInProgressEndNeedsRun) {
+    const WindowId id = in_progress();
+    WindowChanges c;
+    c.comment = "going well";
+    EXPECT_EQ(planner().update_action(id, c), Action::Schedule);
+    c.end_usec = window(id).spec.end_usec;  // unchanged
+    EXPECT_EQ(planner().update_action(id, c), Action::Schedule);
+    c.end_usec = now() + kUsecPerSec;  // as good as Complete
+    EXPECT_EQ(planner().update_action(id, c), Action::Run);
+    c.end_usec = window(id).spec.end_usec + kUsecPerHour;
+    EXPECT_EQ(planner().update_action(id, c), Action::Run);
+}
+
 TEST_F(PlannerTest, UpdateOfAFinishedOrUnknownWindowIsRefused) {
     const WindowId id = schedule();
     planner().cancel(id, "", kAlice);
