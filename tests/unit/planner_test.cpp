@@ -266,10 +266,10 @@ TEST_F(PlannerTest, ScheduleRefusesBadArgumentsAndChangesNothing) {
     WindowChanges c = request();
     c.hosts = std::vector<std::string>{"mail9"};
     EXPECT_THAT(error_of(Errc::InvalidArgs, [&] { schedule(c); }),
-                AllOf(HasSubstr("mail9"), HasSubstr("web1, db1")));
+                AllOf(HasSubstr("mail9"), Not(HasSubstr("web1"))));
     c = request();
     c.notify = std::vector<std::string>{"board"};
-    EXPECT_THAT(error_of(Errc::InvalidArgs, [&] { schedule(c); }), HasSubstr("ops, devs"));
+    EXPECT_THAT(error_of(Errc::InvalidArgs, [&] { schedule(c); }), Not(HasSubstr("devs")));
     c = request();
     c.start_usec = now() - 61 * kUsecPerSec;
     error_of(Errc::InvalidArgs, [&] { schedule(c); });
@@ -481,7 +481,7 @@ TEST_F(PlannerTest, UpdateValidatesAndChangesNothingWhenRefused) {
     c = {};
     c.hosts = std::vector<std::string>{"nope"};
     EXPECT_THAT(error_of(Errc::InvalidArgs, [&] { planner().update(id, c, kAlice); }),
-                HasSubstr("web1, db1"));
+                AllOf(HasSubstr("unknown host 'nope'"), Not(HasSubstr("web1"))));
     EXPECT_EQ(snapshot(), before);
 }
 
@@ -991,7 +991,7 @@ TEST_F(PlannerTest, CompleteIsOnlyForInProgressWindows) {
     ASSERT_TRUE(start(id)->ok());
     EXPECT_THAT(
         error_of(Errc::InvalidArgs, [&] { planner().complete(id, "", {"board"}, false, kAlice); }),
-        HasSubstr("ops, devs"));
+        AllOf(HasSubstr("board"), Not(HasSubstr("devs"))));
     EXPECT_THAT(
         error_of(Errc::InvalidArgs, [&] { planner().check_finish(id, "note", "\xff", {}); }),
         HasSubstr("note"));

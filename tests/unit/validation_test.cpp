@@ -17,6 +17,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr Usec kNow = 1'800'000'000 * kUsecPerSec;
@@ -354,14 +355,17 @@ TEST(ValidationSpec, AnUnchangedPassedEndIsNotReChecked) {
     EXPECT_NO_THROW(validate_spec(s, c, kKnown, kNow));
 }
 
-TEST(ValidationSpec, UnknownAudienceListsTheConfiguredOnes) {
+// These errors are given before authorization: they name what the caller sent, never the
+// configured names (security review, issue 12).
+TEST(ValidationSpec, UnknownAudienceDoesNotDiscloseTheConfiguredOnes) {
     WindowSpec s = good_spec();
     s.notify = {"ops", "sales"};
     WindowChanges c = all_times_changed();
     c.notify = s.notify;
-    EXPECT_THAT(invalid_args([&] { validate_spec(s, c, kKnown, kNow); }),
-                AllOf(StartsWith("notify: "), HasSubstr("unknown audience 'sales'"),
-                      HasSubstr("configured: ops, devs")));
+    const std::string why = invalid_args([&] { validate_spec(s, c, kKnown, kNow); });
+    EXPECT_THAT(why, AllOf(StartsWith("notify: "), HasSubstr("unknown audience 'sales'")));
+    EXPECT_THAT(why, Not(HasSubstr("devs")));
+    EXPECT_THAT(why, Not(HasSubstr("configured:")));
 }
 
 TEST(ValidationSpec, UnknownAudienceWhenNoneIsConfigured) {
@@ -370,17 +374,17 @@ TEST(ValidationSpec, UnknownAudienceWhenNoneIsConfigured) {
     WindowChanges c = all_times_changed();
     c.notify = s.notify;
     EXPECT_THAT(invalid_args([&] { validate_spec(s, c, KnownNames{}, kNow); }),
-                AllOf(HasSubstr("unknown audience 'ops'"), HasSubstr("none is configured")));
+                HasSubstr("unknown audience 'ops'"));
 }
 
-TEST(ValidationSpec, UnknownHostListsTheConfiguredOnes) {
+TEST(ValidationSpec, UnknownHostDoesNotDiscloseTheConfiguredOnes) {
     WindowSpec s = good_spec();
     s.hosts = {"web1", "mail9"};
     WindowChanges c = all_times_changed();
     c.hosts = s.hosts;
-    EXPECT_THAT(invalid_args([&] { validate_spec(s, c, kKnown, kNow); }),
-                AllOf(StartsWith("Hosts: "), HasSubstr("unknown host 'mail9'"),
-                      HasSubstr("configured: web1, db1")));
+    const std::string why = invalid_args([&] { validate_spec(s, c, kKnown, kNow); });
+    EXPECT_THAT(why, AllOf(StartsWith("Hosts: "), HasSubstr("unknown host 'mail9'")));
+    EXPECT_THAT(why, Not(HasSubstr("db1")));
 }
 
 TEST(ValidationSpec, NamesAreCheckedOnlyWhenSetNow) {
@@ -460,7 +464,7 @@ TEST(ValidationAudiences, ChecksAgainstTheConfiguration) {
                     validate_audiences("notify", {"devs", "board"}, kKnown);
                 }),
                 AllOf(StartsWith("notify: "), HasSubstr("unknown audience 'board'"),
-                      HasSubstr("ops, devs")));
+                      Not(HasSubstr("ops"))));
 }
 
 }  // namespace
