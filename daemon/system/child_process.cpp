@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 
 extern char** environ;
 
@@ -119,6 +120,13 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
     }
 
     void reap() {
+        // Seen exited but not yet reaped, the child's pid cannot be reused: its group (helpers
+        // it left behind, a backgrounded `sleep`) is killed before the pid is given back.
+        siginfo_t info{};
+        if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            info.si_pid == pid) {
+            ::kill(-pid, SIGKILL);
+        }
         int status = 0;
         if (::waitpid(pid, &status, WNOHANG) == pid) {
             pid = -1;
@@ -239,6 +247,18 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
                                         POSIX_SPAWN_SETPGROUP);  // its own group: killed whole
 
+    // The daemon's environment without what systemd gave the daemon alone: a child that found
+    // NOTIFY_SOCKET could tell systemd the daemon is ready, stopping, or alive (the watchdog).
+    std::vector<char*> env;
+    for (char** e = environ; e && *e; ++e) {
+        const std::string_view var(*e);
+        const bool own = var.starts_with("NOTIFY_SOCKET=") || var.starts_with("WATCHDOG_PID=") ||
+                         var.starts_with("WATCHDOG_USEC=");
+        if (!own)
+            env.push_back(*e);
+    }
+    env.push_back(nullptr);
+
     std::vector<char*> args;
     args.reserve(argv.size() + 1);
     for (auto& a : argv)
@@ -247,8 +267,8 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     pid_t pid = -1;
     const int r =
         argv[0].find('/') != std::string::npos
-            ? ::posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ)
-            : ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ);
+            ? ::posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), env.data())
+            : ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(pipefd[1]);
@@ -291,7 +311,7 @@ ChildProcess::~ChildProcess() = default;
 
 void ChildProcess::terminate() {
     if (impl_ && impl_->pid > 0)
-        ::kill(impl_->pid, SIGTERM);
+        ::kill(-impl_->pid, SIGTERM);  // its process group, helpers too
 }
 
 }  // namespace maint

@@ -2,7 +2,9 @@
 // shell. The child gets /dev/null as standard input (or a pipe fed from ChildOptions::input) and
 // one pipe for standard output and error together; its exit is seen through a pidfd, so a thousand
 // children cost a thousand descriptors and no polling. A child that outlives its timeout gets
-// SIGTERM, then SIGKILL.
+// SIGTERM, then SIGKILL. Each child leads a process group of its own, killed whole when the child
+// exits or times out (nothing it left running survives it), and gets the daemon's environment
+// without NOTIFY_SOCKET, WATCHDOG_PID and WATCHDOG_USEC.
 #pragma once
 
 #include <sys/types.h>
