@@ -171,7 +171,7 @@ void ManagerObject::ListHosts(sdbus::Result<std::vector<HostRow>>&& result) {
 void ManagerObject::SetHostMaintenance(sdbus::Result<>&& result, std::string host, bool enabled) {
     auto reply = share(std::move(result));
     authorized(
-        reply, Action::ManageHosts, "SetHostMaintenance", [&] { check_name("host", host); },
+        reply, Action::ManageHosts, "SetHostMaintenance", [&] { check_host_name("host", host); },
         [this, reply, host, enabled](const Caller& c) {
             planner_.set_host_maintenance(host, enabled, Actor{c.uid, c.pid},
                                           [this, reply](std::optional<Error> e) {

@@ -590,7 +590,7 @@ void Planner::dry_run(std::function<void(bool, std::vector<PrecheckResult>)> don
 
 void Planner::set_host_maintenance(const std::string& host, bool enabled, const Actor& by,
                                    Done done) {
-    check_name("host", host);
+    check_host_name("host", host);
     const auto& known = settings_.known.hosts;
     if (std::find(known.begin(), known.end(), host) == known.end()) {
         throw Error(Errc::NoSuchHost, "There is no host '" + host + "' in the configuration" +

@@ -43,8 +43,12 @@ void check_names(std::string_view argument, const std::vector<std::string>& name
                  const std::vector<std::string>& known, std::string_view kind) {
     check_list_size(argument, names);
     const std::unordered_set<std::string_view> configured(known.begin(), known.end());
+    const bool hosts = kind == "host";
     for (const auto& n : names) {
-        check_name(argument, n);
+        if (hosts)
+            check_host_name(argument, n);
+        else
+            check_name(argument, n);
         if (!configured.count(n)) {
             // Checked before authorization: the configured names are not the caller's to learn
             // here (an authorized caller sees them in the configuration or in ListHosts).
@@ -77,6 +81,14 @@ void check_name(std::string_view argument, std::string_view value) {
     for (unsigned char c : value) {
         if (c < 0x20 || c == 0x7f)
             invalid(argument, "name contains a control character");
+    }
+}
+
+void check_host_name(std::string_view argument, std::string_view value) {
+    check_name(argument, value);
+    if (auto problem = host_name_problem(value)) {
+        invalid(argument, "host name '" + std::string(value) + "' " + *problem +
+                              "; a host name has letters, digits, '-', '.' and '_' only");
     }
 }
 

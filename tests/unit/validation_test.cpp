@@ -418,6 +418,28 @@ TEST(ValidationSpec, NamesInListsMustBeWellFormed) {
                 HasSubstr("control character"));
 }
 
+TEST(ValidationSpec, HostEntriesMustBeHostNames) {
+    WindowSpec s = good_spec();
+    WindowChanges c = all_times_changed();
+    for (const std::string bad : {"web1;reboot", "$(id)", "-oProxyCommand=x", "a b"}) {
+        s.hosts = {"web1", bad};
+        c.hosts = s.hosts;
+        EXPECT_THAT(invalid_args([&] {
+                        validate_spec(s, c, KnownNames{{}, {"web1", bad}}, kNow);
+                    }),
+                    StartsWith("Hosts: "))
+            << bad;
+    }
+}
+
+TEST(ValidationName, CheckHostNameNamesTheArgument) {
+    EXPECT_NO_THROW(check_host_name("host", "node-1.example.org"));
+    EXPECT_THAT(invalid_args([] { check_host_name("host", "web1&&reboot"); }),
+                AllOf(StartsWith("host: "), HasSubstr("contains '&'")));
+    EXPECT_THAT(invalid_args([] { check_host_name("host", std::string(254, 'h')); }),
+                AllOf(StartsWith("host: "), HasSubstr("at most 253")));
+}
+
 TEST(ValidationSpec, TooManyEntriesAreRefused) {
     WindowSpec s = good_spec();
     s.notify = std::vector<std::string>(kMaxListEntries + 1, "ops");
