@@ -130,6 +130,37 @@ TEST_F(WallTest, TheTerminalsOfLoggedInUsersComeFromUtmp) {
     EXPECT_TRUE(logged_in_terminals((dir_ / "none").string()).empty());
 }
 
+TEST(TerminalPath, OnlyTerminalsBelowDev) {
+    EXPECT_EQ(terminal_path("pts/3"), "/dev/pts/3");
+    EXPECT_EQ(terminal_path("/dev/pts/17"), "/dev/pts/17");
+    EXPECT_EQ(terminal_path("tty1"), "/dev/tty1");
+    EXPECT_EQ(terminal_path("ttyS0"), "/dev/ttyS0");
+    EXPECT_EQ(terminal_path("console"), "/dev/console");
+    for (const char* bad :
+         {"", "pts/", "pts/x", "pts/3/../../sda", "pts/../watchdog", "watchdog", "sda", "null",
+          "../etc/passwd", "/etc/shadow", "tty1/x", "tty", "/dev/shm/fake", "pts//3"}) {
+        EXPECT_EQ(terminal_path(bad), std::nullopt) << bad;
+    }
+}
+
+TEST_F(WallTest, UtmpLinesNamingOtherDevicesAreSkipped) {
+    const auto path = write_utmp({
+        entry(USER_PROCESS, "mallory", "watchdog"),  // opening it arms the hardware watchdog
+        entry(USER_PROCESS, "mallory", "sda"),
+        entry(USER_PROCESS, "mallory", "shm/fake-tty"),
+        entry(USER_PROCESS, "alice", "pts/5"),
+    });
+    EXPECT_EQ(logged_in_terminals(path), (std::vector<std::string>{"/dev/pts/5"}));
+}
+
+TEST_F(WallTest, ADeviceThatIsNoTerminalIsNeverOpened) {
+    const auto report = write_to_terminals("x", {"/dev/null", "/dev/full"});
+    EXPECT_EQ(report.written, 0u);
+    EXPECT_EQ(report.skipped,
+              (std::vector<std::string>{"/dev/null: not the name of a terminal below /dev",
+                                        "/dev/full: not the name of a terminal below /dev"}));
+}
+
 TEST_F(WallTest, TheNoticeReachesARealTerminalFoundThroughUtmp) {
     Pty pty;
     const auto path = write_utmp({entry(USER_PROCESS, "alice", pty.name().substr(5))});
@@ -160,7 +191,7 @@ TEST_F(WallTest, WhatIsNoTerminalOrIsGoneOrIsStuckIsSkippedWithoutWaiting) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
     EXPECT_EQ(report.written, 1u);
     ASSERT_EQ(report.skipped.size(), 3u);
-    EXPECT_EQ(report.skipped[0], file + ": not a terminal");
+    EXPECT_EQ(report.skipped[0], file + ": not the name of a terminal below /dev");
     EXPECT_EQ(report.skipped[1], "/dev/pts/999999: No such file or directory");
     EXPECT_EQ(report.skipped[2].rfind(stuck.name() + ": ", 0), 0u) << report.skipped[2];
     EXPECT_EQ(std::filesystem::file_size(file), 0u);
