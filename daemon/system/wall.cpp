@@ -70,7 +70,13 @@ std::string printable_text(std::string_view s) {
         }
         // C1 controls (U+0080..U+009F): CSI (U+009B) starts escape sequences too.
         const bool c1 = n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F;
-        if (!c1)
+        // Bidi overrides and isolates (U+202A..U+202E, U+2066..U+2069) reorder what follows them
+        // on the screen: text that reads differently from what it is.
+        const auto b1 = n == 3 ? static_cast<unsigned char>(s[i + 1]) : 0;
+        const auto b2 = n == 3 ? static_cast<unsigned char>(s[i + 2]) : 0;
+        const bool bidi = c == 0xE2 && ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) ||
+                                        (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9));
+        if (!c1 && !bidi)
             out.append(s.substr(i, n));
         i += n;
     }

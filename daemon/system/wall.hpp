@@ -18,7 +18,8 @@
 namespace maint {
 
 // `s` with nothing a terminal would interpret: control characters (C0 but LF and TAB, DEL, the C1
-// range U+0080..U+009F) removed, CR LF made LF, bytes that are not UTF-8 replaced by '?'. For
+// range U+0080..U+009F) and the bidi overrides and isolates (U+202A..U+202E, U+2066..U+2069)
+// removed, CR LF made LF, bytes that are not UTF-8 replaced by '?'. For
 // every user-provided text that reaches terminals (reason, messages, notes).
 std::string printable_text(std::string_view s);
 

@@ -101,6 +101,19 @@ TEST(PrintableText, EscapeSequencesAndOtherControlsNeverReachATerminal) {
     EXPECT_EQ(printable_text("overlong \xc0\xaf and cut \xe2\x82"), "overlong ?? and cut ??");
 }
 
+TEST(PrintableText, BidiOverridesAndIsolatesAreRemoved) {
+    // "Reboot at 5 " then RIGHT-TO-LEFT OVERRIDE ... POP, and the isolates LRI..PDI.
+    EXPECT_EQ(printable_text("Reboot at 5 \xe2\x80\xaemp\xe2\x80\xac \xe2\x81\xa6x\xe2\x81\xa9"
+                             " \xe2\x80\xaa\xe2\x80\xab\xe2\x80\xad\xe2\x81\xa7\xe2\x81\xa8"),
+              "Reboot at 5 mp x ");
+    // Their neighbours stay: EN DASH U+2013, ZERO WIDTH JOINER U+200D is not a bidi control,
+    // U+2070 SUPERSCRIPT ZERO.
+    EXPECT_EQ(printable_text("a\xe2\x80\x93"
+                             "b\xe2\x81\xb0"),
+              "a\xe2\x80\x93"
+              "b\xe2\x81\xb0");
+}
+
 TEST(WallMessage, ABroadcastBannerThenTheTextWithCrLf) {
     const auto m =
         wall_message("First line\nSecond \x1b[31mline", "node0", 1796086800ULL * 1000000);
