@@ -123,7 +123,8 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
         // Seen exited but not yet reaped, the child's pid cannot be reused: its group (helpers
         // it left behind, a backgrounded `sleep`) is killed before the pid is given back.
         siginfo_t info{};
-        if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        if (end_group_at_exit &&
+            ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
             info.si_pid == pid) {
             ::kill(-pid, SIGKILL);
         }
@@ -193,6 +194,7 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
     ChildResult result;
     Done done;
     bool output_done = false;
+    bool end_group_at_exit = true;
     bool exit_done = false;
     bool finished = false;
 };
@@ -303,6 +305,7 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     }
     impl->read_output();
     impl->wait_exit();
+    impl->end_group_at_exit = options.end_group_at_exit;
     impl->arm_timeout(options);
     return std::shared_ptr<ChildProcess>(new ChildProcess(impl));
 }

@@ -160,6 +160,16 @@ TEST_F(ChildProcessTest, WhatAChildLeftRunningEndsWithIt) {
         ::kill(helper, SIGKILL);
 }
 
+TEST_F(ChildProcessTest, AProgramMayBeAllowedToLeaveWorkBehind) {
+    // sendmail: the MTA delivers in the background after it returns.
+    const auto r = run({"/bin/sh", "-c", "sleep 1000 >/dev/null 2>&1 & echo $!"},
+                       {.end_group_at_exit = false});
+    ASSERT_TRUE(r.ok()) << r.describe();
+    const pid_t helper = std::stoi(r.first_line());
+    EXPECT_TRUE(running(helper));
+    ::kill(helper, SIGKILL);
+}
+
 TEST_F(ChildProcessTest, ChildrenDoNotGetTheDaemonsNotifySocket) {
     ::setenv("NOTIFY_SOCKET", "/run/systemd/notify", 1);
     ::setenv("WATCHDOG_PID", "1234", 1);
