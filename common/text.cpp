@@ -169,4 +169,26 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
     return out;
 }
 
+std::optional<std::string> host_name_problem(std::string_view name) {
+    if (name.empty())
+        return "is empty";
+    if (name.size() > kMaxHostNameBytes) {
+        return "is " + std::to_string(name.size()) + " bytes long (at most " +
+               std::to_string(kMaxHostNameBytes) + ")";
+    }
+    if (name.front() == '-')
+        return "starts with '-'";
+    for (const char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+        if (!ok) {
+            const auto u = static_cast<unsigned char>(c);
+            return (u >= 0x21 && u < 0x7f) ? "contains '" + std::string(1, c) + "'"
+                                           : "contains a byte outside letters, digits, '-', '.' "
+                                             "and '_'";
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace maint

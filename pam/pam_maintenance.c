@@ -215,15 +215,69 @@ static bool parse_state(struct window* w, char* why, size_t why_size) {
     return true;
 }
 
+// Opens the state file's directory and checks it: only root may be able to put a file there.
+// Returns the directory's descriptor, -1 when it does not exist (no window), or -2 (logged).
+static int open_state_dir(pam_handle_t* pamh, const char* path) {
+    const char* slash = strrchr(path, '/');  // the path is absolute: there is one
+    char dir[PATH_MAX];
+    const size_t dir_len = slash == path ? 1 : (size_t)(slash - path);
+    if (dir_len >= sizeof dir) {
+        pam_syslog(pamh, LOG_ERR, "the state file path %s is too long; ignoring it", path);
+        return -2;
+    }
+    memcpy(dir, path, dir_len);
+    dir[dir_len] = '\0';
+    const int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        if (errno == ENOENT)
+            return -1;
+        pam_syslog(pamh, LOG_ERR, "cannot open the state file %s: %m; ignoring it", path);
+        return -2;
+    }
+    struct stat st;
+    const char* distrust = NULL;
+    if (fstat(dfd, &st) < 0)
+        distrust = "it cannot be examined";
+    else if (st.st_uid != 0)
+        distrust = "it is not owned by root";
+    else if (st.st_mode & (S_IWGRP | S_IWOTH))
+        distrust = "it is writable by a group or by everyone";
+    if (distrust) {
+        pam_syslog(pamh, LOG_ERR,
+                   "the directory %s of the state file %s (owner uid %u, mode %04o) is not "
+                   "trusted: %s; ignoring the state file",
+                   dir, path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), distrust);
+        close(dfd);
+        return -2;
+    }
+    return dfd;
+}
+
 // Reads and checks the state file. On STATE_ACTIVE the caller frees w->text.
 static enum state_result read_state(pam_handle_t* pamh, const char* path, struct window* w) {
     memset(w, 0, sizeof *w);
-    // O_NONBLOCK: a FIFO put there must not hang every login.
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    const int dfd = open_state_dir(pamh, path);
+    if (dfd == -1)
+        return STATE_ABSENT;
+    if (dfd < 0)
+        return STATE_UNUSABLE;
+    // Opened in the directory just checked, never through a symbolic link. O_NONBLOCK: a FIFO put
+    // there must not hang every login.
+    int fd = openat(dfd, strrchr(path, '/') + 1,
+                    O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+    const int open_errno = errno;
+    close(dfd);
     if (fd < 0) {
-        if (errno == ENOENT)
+        if (open_errno == ENOENT)
             return STATE_ABSENT;
-        pam_syslog(pamh, LOG_ERR, "cannot open the state file %s: %m; ignoring it", path);
+        errno = open_errno;
+        if (open_errno == ELOOP) {
+            pam_syslog(pamh, LOG_ERR,
+                       "the state file %s is not trusted: it is a symbolic link; ignoring it",
+                       path);
+        } else {
+            pam_syslog(pamh, LOG_ERR, "cannot open the state file %s: %m; ignoring it", path);
+        }
         return STATE_UNUSABLE;
     }
     struct stat st;
@@ -240,8 +294,8 @@ static enum state_result read_state(pam_handle_t* pamh, const char* path, struct
         distrust = "it is not owned by root";
     } else if (st.st_mode & S_IWOTH) {
         distrust = "it is writable by everyone";
-    } else if ((st.st_mode & S_IWGRP) && st.st_gid != 0) {
-        distrust = "it is writable by a group other than root";
+    } else if (st.st_mode & S_IWGRP) {
+        distrust = "it is writable by a group";
     } else if (st.st_size > STATE_FILE_MAX_BYTES) {
         distrust = "it is larger than 64 KiB";
     }
@@ -453,14 +507,65 @@ static bool is_admin(pam_handle_t* pamh, const struct options* opts, const struc
     return admin;
 }
 
+// `s` with nothing a terminal would interpret, into a new string (NULL when out of memory): C0
+// controls but LF and TAB, DEL, the C1 controls U+0080..U+009F (U+009B is CSI) and the bidi
+// overrides and isolates U+202A..U+202E, U+2066..U+2069 (which reorder what follows) removed;
+// bytes that are not UTF-8 become '?'. The same rule as the daemon's printable_text
+// (daemon/system/wall.cpp), which this C module cannot link: it depends on libpam and libc only.
+static char* printable_copy(const char* s) {
+    const size_t len = strlen(s);
+    char* out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        const unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f))
+                out[o++] = (char)c;
+            ++i;
+            continue;
+        }
+        size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+        if (c > 0xF4)
+            n = 0;
+        unsigned long cp = n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
+        for (size_t k = 1; k < n; ++k) {
+            const unsigned char b = i + k < len ? (unsigned char)s[i + k] : 0;
+            if ((b & 0xC0) != 0x80) {
+                n = 0;
+                break;
+            }
+            cp = (cp << 6) | (b & 0x3Fu);
+        }
+        static const unsigned long min_of[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (n == 0 || cp < min_of[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            out[o++] = '?';
+            ++i;
+            continue;
+        }
+        const bool c1 = cp >= 0x80 && cp <= 0x9F;
+        const bool bidi = (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+        if (!c1 && !bidi) {
+            memcpy(out + o, s + i, n);
+            o += n;
+        }
+        i += n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 // Tells a refused user why, unless the window says not to or the application asked for silence.
 // A failing conversation (a daemon may have none) changes nothing about the answer.
 static void tell_refused(pam_handle_t* pamh, int flags, const struct options* opts,
                          const struct window* w) {
     if (!w->show_login_message || (flags & PAM_SILENT))
         return;
-    const char* text = w->login_message[0] ? w->login_message : DEFAULT_LOGIN_MESSAGE;
-    int r = pam_error(pamh, "%s", text);
+    // The message reaches the user's terminal: nothing in it may be a control sequence.
+    char* text = printable_copy(w->login_message[0] ? w->login_message : DEFAULT_LOGIN_MESSAGE);
+    int r = text ? pam_error(pamh, "%s", text) : PAM_BUF_ERR;
+    free(text);
     if (r != PAM_SUCCESS && opts->debug)
         pam_syslog(pamh, LOG_DEBUG, "could not show the login message: %s", pam_strerror(pamh, r));
 }

@@ -11,7 +11,7 @@
 namespace maint::bus {
 
 // Calls `then` with nullopt when `caller` may do `action`, else with the Error to answer
-// (AccessDenied, InteractiveAuthorizationRequired).
+// (AccessDenied, InteractiveAuthorizationRequired, Busy).
 inline void authorize_then(Authorizer& authorizer, const Caller& caller, Action action,
                            const std::string& method,
                            std::function<void(std::optional<Error>)> then) {
@@ -22,6 +22,9 @@ inline void authorize_then(Authorizer& authorizer, const Caller& caller, Action 
                 return;
             case Verdict::InteractiveRequired:
                 then(Error(Errc::InteractiveAuthorizationRequired, d.message));
+                return;
+            case Verdict::Busy:
+                then(Error(Errc::Busy, d.message));
                 return;
             case Verdict::Denied:
             case Verdict::Unavailable:

@@ -27,6 +27,8 @@ std::string_view error_name(Errc code) {
             return kErrorInteractiveAuthorizationRequired;
         case Errc::NotSupported:
             return kErrorNotSupported;
+        case Errc::Busy:
+            return kErrorBusy;
         case Errc::Failed:
             break;
     }

@@ -18,6 +18,7 @@ inline constexpr std::string_view kErrorInvalidState =
     "org.example.Maintenance1.Error.InvalidState";
 inline constexpr std::string_view kErrorNotReady = "org.example.Maintenance1.Error.NotReady";
 inline constexpr std::string_view kErrorHostFailed = "org.example.Maintenance1.Error.HostFailed";
+inline constexpr std::string_view kErrorBusy = "org.example.Maintenance1.Error.Busy";
 inline constexpr std::string_view kErrorInvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
 inline constexpr std::string_view kErrorAccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
 inline constexpr std::string_view kErrorInteractiveAuthorizationRequired =

@@ -53,7 +53,12 @@ void ManagerObject::authorized(const std::shared_ptr<Reply>& reply, Action actio
     auto fail = [this, reply](const Error& e) { reply->returnError(to_sdbus(e)); };
     guarded(
         [&] {
-            check();
+            // A check may say which action the decoded request needs (ScheduleWindow: "run" for
+            // a window that starts at once); else it is `action`.
+            if constexpr (std::is_same_v<std::invoke_result_t<Check>, Action>)
+                action = check();
+            else
+                check();
             const Caller caller = current_caller();
             authorize_then(authorizer_, caller, action, method,
                            [fail, caller, act = std::forward<Act>(act)](std::optional<Error> no) {
@@ -73,6 +78,7 @@ void ManagerObject::ScheduleWindow(sdbus::Result<sdbus::ObjectPath>&& result, ui
                                    std::map<std::string, sdbus::Variant> options) {
     auto reply = share(std::move(result));
     auto request = std::make_shared<WindowChanges>();
+    auto needs = std::make_shared<Action>(Action::Schedule);
     authorized(
         reply, Action::Schedule, "ScheduleWindow",
         [&] {
@@ -82,8 +88,18 @@ void ManagerObject::ScheduleWindow(sdbus::Result<sdbus::ObjectPath>&& result, ui
             request->reason = std::move(reason);
             request->notify = std::move(notify);
             planner_.check_schedule(*request);
+            return *needs = planner_.schedule_action(*request);
         },
-        [this, reply, request](const Caller& c) {
+        [this, reply, request, needs](const Caller& c) {
+            // An interactive authorization may take minutes: a start that came within the grace
+            // meanwhile would start at once, which "schedule" alone does not allow.
+            if (c.uid != 0 && *needs == Action::Schedule &&
+                planner_.schedule_action(*request) == Action::Run) {
+                throw Error(Errc::AccessDenied,
+                            "The window's start came within 60 s while authorization was pending; "
+                            "a window that starts at once needs the action " +
+                                std::string(action_id(Action::Run)) + ": call again");
+            }
             const WindowId id = planner_.schedule(*request, Actor{c.uid, c.pid});
             reply->returnResults(sdbus::ObjectPath(window_path(id)));
         });
@@ -148,7 +164,7 @@ void ManagerObject::ListHosts(sdbus::Result<std::vector<HostRow>>&& result) {
 void ManagerObject::SetHostMaintenance(sdbus::Result<>&& result, std::string host, bool enabled) {
     auto reply = share(std::move(result));
     authorized(
-        reply, Action::ManageHosts, "SetHostMaintenance", [&] { check_name("host", host); },
+        reply, Action::ManageHosts, "SetHostMaintenance", [&] { check_host_name("host", host); },
         [this, reply, host, enabled](const Caller& c) {
             planner_.set_host_maintenance(host, enabled, Actor{c.uid, c.pid},
                                           [this, reply](std::optional<Error> e) {

@@ -14,6 +14,27 @@ namespace {
     throw Error(Errc::InvalidArgs, std::string(argument) + ": " + why);
 }
 
+// A key as quoted in an error: keys are caller-sent strings of any length, so at most 64 bytes,
+// cut at a character boundary (the message must stay valid UTF-8).
+std::string shown(const std::string& key) {
+    constexpr std::size_t kMax = 64;
+    if (key.size() <= kMax)
+        return key;
+    std::size_t end = kMax;
+    while (end > 0 && (static_cast<unsigned char>(key[end]) & 0xC0) == 0x80)
+        --end;
+    return key.substr(0, end) + "...";
+}
+
+// Lists are refused on their size before anything looks at their entries (everything here runs
+// before authorization).
+void check_list_size(std::string_view argument, const std::string& key, std::size_t size) {
+    if (size > kMaxListEntries) {
+        invalid(argument, "'" + shown(key) + "' has more than " + std::to_string(kMaxListEntries) +
+                              " entries");
+    }
+}
+
 std::string type_of(const OptionValue& v) {
     return std::visit(
         [](const auto& x) -> std::string {
@@ -38,11 +59,11 @@ WindowChanges decode(const OptionList& options, std::string_view argument, bool 
     for (const auto& [key, value] : options) {
         const WindowProperty* p = settable_property(key, schedule);
         if (!p) {
-            invalid(argument, "unknown key '" + key +
+            invalid(argument, "unknown key '" + shown(key) +
                                   "'; known keys: " + join(settable_keys(schedule), ", "));
         }
         if (!seen.insert(p->name).second)
-            invalid(argument, "'" + key + "' given twice");
+            invalid(argument, "'" + shown(key) + "' given twice");
         p->set(c, value, argument, *p);
     }
     return c;
@@ -57,10 +78,14 @@ int check(int r, std::string_view argument) {
 
 }  // namespace
 
+void check_option_list_size(std::string_view argument, std::string_view key, std::size_t size) {
+    check_list_size(argument, std::string(key), size);
+}
+
 void wrong_option_type(std::string_view argument, std::string_view key, const OptionValue& v,
                        std::string_view signature) {
-    invalid(argument, "'" + std::string(key) + "' must be of type '" + std::string(signature) +
-                          "', not '" + type_of(v) + "'");
+    invalid(argument, "'" + shown(std::string(key)) + "' must be of type '" +
+                          std::string(signature) + "', not '" + type_of(v) + "'");
 }
 
 OptionList options_from(const std::map<std::string, sdbus::Variant>& dict) {
@@ -79,6 +104,25 @@ OptionList options_from(const std::map<std::string, sdbus::Variant>& dict) {
             out.emplace_back(key, OtherType{sig});
     }
     return out;
+}
+
+std::vector<std::string> string_list_from(sd_bus_message* m, std::string_view argument,
+                                          const std::string& key) {
+    auto ok = [&](int r) {
+        if (r < 0)
+            invalid(argument, "not an array of strings");
+        return r;
+    };
+    ok(sd_bus_message_enter_container(m, SD_BUS_TYPE_ARRAY, "s"));
+    std::vector<std::string> list;
+    const char* s = nullptr;
+    while (ok(sd_bus_message_read_basic(m, SD_BUS_TYPE_STRING, &s)) > 0) {
+        // Refused at the first entry past the cap: the rest is never copied.
+        check_list_size(argument, key, list.size() + 1);
+        list.emplace_back(s);
+    }
+    ok(sd_bus_message_exit_container(m));
+    return list;
 }
 
 OptionList options_from(sd_bus_message* m) {
@@ -105,14 +149,7 @@ OptionList options_from(sd_bus_message* m) {
             out.emplace_back(key, std::string(s));
         } else if (sig == "as") {
             check(sd_bus_message_enter_container(m, SD_BUS_TYPE_VARIANT, "as"), arg);
-            char** strv = nullptr;
-            check(sd_bus_message_read_strv(m, &strv), arg);
-            std::vector<std::string> list;
-            for (char** p = strv; p && *p; ++p) {
-                list.emplace_back(*p);
-                free(*p);
-            }
-            free(strv);
+            auto list = string_list_from(m, arg, key);
             check(sd_bus_message_exit_container(m), arg);
             out.emplace_back(key, std::move(list));
         } else {
@@ -138,9 +175,9 @@ bool flag_option(const OptionList& options, std::string_view argument, std::stri
     for (const auto& [k, v] : options) {
         if (k != key)
             invalid(argument,
-                    "unknown key '" + k + "'; the only key is '" + std::string(key) + "'");
+                    "unknown key '" + shown(k) + "'; the only key is '" + std::string(key) + "'");
         if (flag)
-            invalid(argument, "'" + k + "' given twice");
+            invalid(argument, "'" + shown(k) + "' given twice");
         flag = option_value<bool>(argument, k, v, "b");
     }
     return flag.value_or(false);

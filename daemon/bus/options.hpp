@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -31,17 +32,27 @@ using OptionList = std::vector<std::pair<std::string, OptionValue>>;
 // types.
 [[noreturn]] void wrong_option_type(std::string_view argument, std::string_view key,
                                     const OptionValue& v, std::string_view signature);
+// A list with more than kMaxListEntries entries: Error(InvalidArgs) naming `argument` and `key`
+// (everything here runs before authorization, so sizes are checked before contents).
+void check_option_list_size(std::string_view argument, std::string_view key, std::size_t size);
 template <class T>
 const T& option_value(std::string_view argument, std::string_view key, const OptionValue& v,
                       std::string_view signature) {
-    if (const T* p = std::get_if<T>(&v))
+    if (const T* p = std::get_if<T>(&v)) {
+        if constexpr (std::is_same_v<T, std::vector<std::string>>)
+            check_option_list_size(argument, key, p->size());
         return *p;
+    }
     wrong_option_type(argument, key, v, signature);
 }
 
 OptionList options_from(const std::map<std::string, sdbus::Variant>& dict);
 // Reads an a{sv} at the message's current position. Throws Error(InvalidArgs) if it is not one.
 OptionList options_from(sd_bus_message* m);
+// Reads an `as` at the message's current position, refusing it with InvalidArgs (naming
+// `argument` and `key`) as soon as it has more than kMaxListEntries entries.
+std::vector<std::string> string_list_from(sd_bus_message* m, std::string_view argument,
+                                          const std::string& key);
 
 // ScheduleWindow's options and Update's changes: the window properties the table in
 // window_properties.cpp marks settable by each.

@@ -225,16 +225,7 @@ int WindowObjects::method_complete(sd_bus_message* m, void* window, sd_bus_error
         if (sd_bus_message_read_basic(m, SD_BUS_TYPE_STRING, &note) < 0) {
             throw Error(Errc::InvalidArgs, "note: not a string");
         }
-        char** strv = nullptr;
-        if (sd_bus_message_read_strv(m, &strv) < 0) {
-            throw Error(Errc::InvalidArgs, "notify: not an array of strings");
-        }
-        std::vector<std::string> notify;
-        for (char** p = strv; p && *p; ++p) {
-            notify.emplace_back(*p);
-            std::free(*p);
-        }
-        std::free(strv);
+        std::vector<std::string> notify = string_list_from(m, "notify", "notify");
         const bool failed = flag_option(options_from(m), "options", "Failed");
         std::string text = note;
         self.planner_.check_finish(id, "note", text, notify);
@@ -270,8 +261,21 @@ int WindowObjects::method_update(sd_bus_message* m, void* window, sd_bus_error* 
     return handle(m, error, "Update", [&] {
         WindowChanges changes = update_changes(options_from(m));
         self.planner_.check_update(id, changes);
-        return Decoded{&self.authorizer_, Action::Schedule,
-                       Act{[&self, id, changes](const Caller& c, const Reply& reply) {
+        // "run" when the change starts the window at once or moves an in-progress end.
+        const Action action = self.planner_.update_action(id, changes);
+        return Decoded{&self.authorizer_, action,
+                       Act{[&self, id, changes, action](const Caller& c, const Reply& reply) {
+                           // The start may have come within the grace while polkit was
+                           // asked: that needs "run", which was not asked for.
+                           if (c.uid != 0 && action == Action::Schedule &&
+                               self.planner_.update_action(id, changes) == Action::Run) {
+                               throw Error(Errc::AccessDenied,
+                                           "The window's start came within 60 s while "
+                                           "authorization was pending; a window that starts "
+                                           "at once needs the action " +
+                                               std::string(action_id(Action::Run)) +
+                                               ": call again");
+                           }
                            self.planner_.update(id, changes, Actor{c.uid, c.pid});
                            reply->ok();
                        }}};

@@ -250,8 +250,13 @@ struct FileReader {
         }
         // A host name becomes an argument of the host's commands (%h): one starting with '-'
         // would be read as an option (ssh -oProxyCommand=...).
-        if (info.kind == Kind::Host && name.front() == '-') {
-            return "host name \"" + name + "\" starts with '-'; expected a host name";
+        if (info.kind == Kind::Host) {
+            if (auto problem = host_name_problem(name)) {
+                return "host name \"" + name + "\" " + *problem +
+                       "; expected a host name: letters, digits, '-', '.' and '_', not starting "
+                       "with '-', at most " +
+                       std::to_string(kMaxHostNameBytes) + " bytes";
+            }
         }
         return std::nullopt;
     }

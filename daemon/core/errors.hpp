@@ -18,6 +18,7 @@ enum class Errc {
     AccessDenied,
     InteractiveAuthorizationRequired,
     NotSupported,
+    Busy,    // a bounded queue is full (probes, authorization checks): try again later
     Failed,  // an internal failure (e.g. the database could not be written)
 };
 

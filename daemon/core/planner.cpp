@@ -260,6 +260,27 @@ void Planner::check_finish(WindowId id, std::string_view argument, const std::st
     validate_audiences("notify", notify, settings_.known);
 }
 
+Action Planner::schedule_action(const WindowChanges& request) const {
+    const Usec start = request.start_usec.value_or(0);
+    return start <= now() + kStartGraceUsec ? Action::Run : Action::Schedule;
+}
+
+Action Planner::update_action(WindowId id, const WindowChanges& changes) const {
+    const auto it = live_.find(id);
+    if (it == live_.end())
+        return Action::Schedule;  // refused later (NoSuchWindow, InvalidState)
+    const Window& w = it->second;
+    if (w.status == Status::InProgress)
+        return changes.end_usec && *changes.end_usec != w.spec.end_usec ? Action::Run
+                                                                        : Action::Schedule;
+    // A scheduled window that is (made) valid with a start (moved) into the grace starts now.
+    const bool valid = changes.valid.value_or(w.spec.valid);
+    const Usec start = changes.start_usec.value_or(w.spec.start_usec);
+    if ((changes.start_usec || changes.valid) && valid && start <= now() + kStartGraceUsec)
+        return Action::Run;
+    return Action::Schedule;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The operations
 
@@ -589,7 +610,7 @@ void Planner::dry_run(std::function<void(bool, std::vector<PrecheckResult>)> don
 
 void Planner::set_host_maintenance(const std::string& host, bool enabled, const Actor& by,
                                    Done done) {
-    check_name("host", host);
+    check_host_name("host", host);
     const auto& known = settings_.known.hosts;
     if (std::find(known.begin(), known.end(), host) == known.end()) {
         throw Error(Errc::NoSuchHost, "There is no host '" + host + "' in the configuration" +
@@ -609,7 +630,14 @@ void Planner::set_host_maintenance(const std::string& host, bool enabled, const 
 }
 
 void Planner::list_hosts(std::function<void(Outcome<std::vector<HostReport>>)> done) {
-    ports_.hosts.list([this, done = std::move(done)](Outcome<std::vector<HostReport>> outcome) {
+    if (waiting_host_lists_ >= kMaxWaitingHostLists) {
+        throw Error(Errc::Busy, "Too many host listings are waiting for the hosts' status (" +
+                                    std::to_string(kMaxWaitingHostLists) +
+                                    "); try again in a moment");
+    }
+    ++waiting_host_lists_;
+    auto answer = [this, done = std::move(done)](Outcome<std::vector<HostReport>> outcome) {
+        --waiting_host_lists_;
         if (outcome.value) {
             for (auto& h : *outcome.value) {
                 auto it = host_states_.find(h.name);
@@ -632,7 +660,13 @@ void Planner::list_hosts(std::function<void(Outcome<std::vector<HostReport>>)> d
             }
         }
         done(std::move(outcome));
-    });
+    };
+    try {
+        ports_.hosts.list(std::move(answer));
+    } catch (...) {
+        --waiting_host_lists_;
+        throw;
+    }
 }
 
 void Planner::list_sessions(std::function<void(Outcome<std::vector<SessionInfo>>)> done) {

@@ -125,6 +125,12 @@ class Planner {
     void check_finish(WindowId id, std::string_view argument, const std::string& text,
                       const std::vector<std::string>& notify);
 
+    // The polkit action a request needs. "schedule" plans windows, but a window set to start
+    // within kStartGraceUsec of now starts itself at once, and moving an in-progress window's end
+    // stands in for Complete: those need "run", as Start and Complete do.
+    Action schedule_action(const WindowChanges& request) const;
+    Action update_action(WindowId id, const WindowChanges& changes) const;
+
     // The mutating operations. Synchronous ones throw Error; asynchronous ones report through
     // `done` (exactly once) and throw only when refused before anything started.
     WindowId schedule(const WindowChanges& request, const Actor& by);
@@ -135,6 +141,10 @@ class Planner {
     void start(WindowId id, bool force, const Actor& by, Done done);
     void dry_run(std::function<void(bool ready, std::vector<PrecheckResult>)> done);
     void set_host_maintenance(const std::string& host, bool enabled, const Actor& by, Done done);
+    // Anyone may list the hosts, and a listing may wait for the hosts' status commands: at most
+    // kMaxWaitingHostLists wait at once, more are refused with Errc::Busy (a call sent with
+    // NO_REPLY_EXPECTED escapes dbus-daemon's cap on pending replies).
+    static constexpr std::size_t kMaxWaitingHostLists = 32;
     void list_hosts(std::function<void(Outcome<std::vector<HostReport>>)> done);
     void list_sessions(std::function<void(Outcome<std::vector<SessionInfo>>)> done);
     void terminate_sessions(bool include_admins, const Actor& by,
@@ -206,6 +216,7 @@ class Planner {
     std::map<WindowId, std::string> busy_;  // windows with a start under way: what runs
     std::map<std::string, StoredHostState> host_states_;  // last known, persisted
     WindowId last_id_ = 0;
+    std::size_t waiting_host_lists_ = 0;
 };
 
 }  // namespace maint

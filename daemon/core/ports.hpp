@@ -114,7 +114,8 @@ enum class Action { Schedule, Run, ForceStart, ManageSessions, ManageHosts, Relo
 // "org.example.maintenance1.schedule", ...
 std::string_view action_id(Action a);
 
-enum class Verdict { Allowed, Denied, InteractiveRequired, Unavailable };
+// Busy: too many checks are already waiting (refused at once, nothing was asked).
+enum class Verdict { Allowed, Denied, InteractiveRequired, Unavailable, Busy };
 struct AuthDecision {
     Verdict verdict = Verdict::Denied;
     std::string message;  // why, for the error reply when not allowed

@@ -24,6 +24,8 @@ inline constexpr Usec kMaxWindowUsec = 366 * kUsecPerDay;
 void check_text(std::string_view argument, std::string_view value);
 // A name: 1..kMaxNameBytes of valid UTF-8 with no control characters.
 void check_name(std::string_view argument, std::string_view value);
+// A host name (SetHostMaintenance's host, Hosts entries): see host_name_problem (common/text).
+void check_host_name(std::string_view argument, std::string_view value);
 
 // What a caller asks to set: ScheduleWindow's arguments and options, or Update's changes. Only
 // the fields present are applied.

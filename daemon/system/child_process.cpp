@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 
 extern char** environ;
 
@@ -119,6 +120,14 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
     }
 
     void reap() {
+        // Seen exited but not yet reaped, the child's pid cannot be reused: its group (helpers
+        // it left behind, a backgrounded `sleep`) is killed before the pid is given back.
+        siginfo_t info{};
+        if (end_group_at_exit &&
+            ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            info.si_pid == pid) {
+            ::kill(-pid, SIGKILL);
+        }
         int status = 0;
         if (::waitpid(pid, &status, WNOHANG) == pid) {
             pid = -1;
@@ -185,6 +194,7 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
     ChildResult result;
     Done done;
     bool output_done = false;
+    bool end_group_at_exit = true;
     bool exit_done = false;
     bool finished = false;
 };
@@ -239,6 +249,18 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
                                         POSIX_SPAWN_SETPGROUP);  // its own group: killed whole
 
+    // The daemon's environment without what systemd gave the daemon alone: a child that found
+    // NOTIFY_SOCKET could tell systemd the daemon is ready, stopping, or alive (the watchdog).
+    std::vector<char*> env;
+    for (char** e = environ; e && *e; ++e) {
+        const std::string_view var(*e);
+        const bool own = var.starts_with("NOTIFY_SOCKET=") || var.starts_with("WATCHDOG_PID=") ||
+                         var.starts_with("WATCHDOG_USEC=");
+        if (!own)
+            env.push_back(*e);
+    }
+    env.push_back(nullptr);
+
     std::vector<char*> args;
     args.reserve(argv.size() + 1);
     for (auto& a : argv)
@@ -247,8 +269,8 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     pid_t pid = -1;
     const int r =
         argv[0].find('/') != std::string::npos
-            ? ::posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ)
-            : ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ);
+            ? ::posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), env.data())
+            : ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(pipefd[1]);
@@ -283,6 +305,7 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     }
     impl->read_output();
     impl->wait_exit();
+    impl->end_group_at_exit = options.end_group_at_exit;
     impl->arm_timeout(options);
     return std::shared_ptr<ChildProcess>(new ChildProcess(impl));
 }
@@ -291,7 +314,7 @@ ChildProcess::~ChildProcess() = default;
 
 void ChildProcess::terminate() {
     if (impl_ && impl_->pid > 0)
-        ::kill(impl_->pid, SIGTERM);
+        ::kill(-impl_->pid, SIGTERM);  // its process group, helpers too
 }
 
 }  // namespace maint

@@ -2,7 +2,9 @@
 // shell. The child gets /dev/null as standard input (or a pipe fed from ChildOptions::input) and
 // one pipe for standard output and error together; its exit is seen through a pidfd, so a thousand
 // children cost a thousand descriptors and no polling. A child that outlives its timeout gets
-// SIGTERM, then SIGKILL.
+// SIGTERM, then SIGKILL. Each child leads a process group of its own, killed whole when the child
+// times out and, unless told otherwise, when it exits (nothing it left running survives it), and
+// gets the daemon's environment without NOTIFY_SOCKET, WATCHDOG_PID and WATCHDOG_USEC.
 #pragma once
 
 #include <sys/types.h>
@@ -43,6 +45,10 @@ struct ChildOptions {
     // reading all of it is not an error here (its exit status says what happened); SIGPIPE is
     // ignored in this process from the first such run on, so that cannot kill the daemon.
     std::string input{};
+    // Kill the child's process group once the child has exited: nothing it started outlives it.
+    // Off only for a program whose job is to leave work behind (sendmail: an MTA such as exim
+    // delivers in a background process after sendmail returns).
+    bool end_group_at_exit = true;
 };
 
 // Starts `argv` (argv[0] is an absolute path, or a name searched in PATH); `done` runs once on

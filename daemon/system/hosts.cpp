@@ -54,8 +54,8 @@ HostState host_state_from_status(const ChildResult& r) {
 }
 
 SystemHosts::SystemHosts(boost::asio::io_context& io, std::vector<HostConfig> hosts,
-                         unsigned max_parallel)
-    : io_(io), max_parallel_(std::max(1u, max_parallel)) {
+                         unsigned max_parallel, std::chrono::steady_clock::duration probe_reuse)
+    : io_(io), max_parallel_(std::max(1u, max_parallel)), probe_reuse_(probe_reuse) {
     set_hosts(std::move(hosts), max_parallel);
 }
 
@@ -66,6 +66,7 @@ SystemHosts::~SystemHosts() {
 void SystemHosts::set_hosts(std::vector<HostConfig> hosts, unsigned max_parallel) {
     // Jobs already queued or running keep the configuration they were started with.
     hosts_.clear();
+    probed_.clear();  // the commands may have changed
     hosts_.reserve(hosts.size());
     for (auto& h : hosts)
         hosts_.push_back(std::make_shared<const HostConfig>(std::move(h)));
@@ -149,37 +150,59 @@ void SystemHosts::list(std::function<void(Outcome<std::vector<HostReport>>)> don
     round->done = std::move(done);
     for (const auto& h : hosts_)
         round->reports.push_back({h->name, HostState::Unknown, "", false});
-    round->pending = hosts_.size();
-    if (hosts_.empty()) {
-        round->done(Outcome<std::vector<HostReport>>::ok({}));
-        return;
-    }
+    // One for the loop itself, released after it: a round whose answers are all known
+    // finishes there, once.
+    round->pending = 1;
+    auto finish_one = [round] {
+        if (--round->pending != 0)
+            return;
+        round->done(Outcome<std::vector<HostReport>>::ok(std::move(round->reports)));
+    };
     for (std::size_t i = 0; i < hosts_.size(); ++i) {
         const HostPtr h = hosts_[i];
-        auto finish = [round, i](HostState state, std::string message, bool probed) {
-            auto& r = round->reports[i];
-            r.state = state;
-            r.message = std::move(message);
-            r.probed = probed;
-            if (--round->pending == 0)
-                round->done(Outcome<std::vector<HostReport>>::ok(std::move(round->reports)));
-        };
         auto status = status_for(*h);
-        if (status.empty()) {
-            finish(HostState::Unknown, "", false);  // no StatusCommand: the last known state
-            continue;
-        }
-        enqueue([this, h, status = std::move(status), finish](std::function<void()> release) {
-            run(*h, status, 0, [finish, release](ChildResult r) {
-                const HostState state = host_state_from_status(r);
-                std::string message = r.first_line();
-                if (state == HostState::Unknown)
-                    message = with_output("status unknown (" + r.describe() + ")", r);
-                release();
-                finish(state, message, true);
-            });
-        });
+        if (status.empty())
+            continue;  // no StatusCommand: the last known state (the planner's)
+        round->reports[i].probed = true;
+        ++round->pending;
+        probe(h, std::move(status),
+              [round, i, finish_one](HostState state, const std::string& message) {
+                  round->reports[i].state = state;
+                  round->reports[i].message = message;
+                  finish_one();
+              });
     }
+    finish_one();
+}
+
+void SystemHosts::probe(const HostPtr& h, std::vector<std::string> status, ProbeDone done) {
+    if (auto known = probed_.find(h->name);
+        known != probed_.end() &&
+        std::chrono::steady_clock::now() - known->second.at < probe_reuse_) {
+        done(known->second.state, known->second.message);
+        return;
+    }
+    auto [waiting, first] = probing_.try_emplace(h->name);
+    waiting->second.push_back(std::move(done));
+    if (!first)
+        return;  // a probe is under way: its answer is this caller's too
+    enqueue([this, h, status = std::move(status), alive = alive_](std::function<void()> release) {
+        run(*h, status, 0, [this, h, alive, release](ChildResult r) {
+            const HostState state = host_state_from_status(r);
+            std::string message = r.first_line();
+            if (state == HostState::Unknown)
+                message = with_output("status unknown (" + r.describe() + ")", r);
+            release();
+            if (!*alive)
+                return;
+            probed_[h->name] = {state, message, std::chrono::steady_clock::now()};
+            auto node = probing_.extract(h->name);
+            if (node.empty())
+                return;
+            for (auto& waiter : node.mapped())
+                waiter(state, message);
+        });
+    });
 }
 
 void SystemHosts::flip(const std::vector<std::string>& hosts, bool enter, WindowId window,
@@ -214,25 +237,29 @@ void SystemHosts::flip(const std::vector<std::string>& hosts, bool enter, Window
     auto round = std::make_shared<Round>(
         Round{std::move(each), std::move(done), targets.size(), wanted, enter ? "enter" : "leave"});
     for (auto& h : targets) {
+        forget_probe(h->name);
         enqueue([this, h = std::move(h), enter, window, round](std::function<void()> release) {
             auto act = [this, h, enter, window, round, release] {
-                run(*h, command_for(*h, enter), window, [h, round, release](ChildResult r) {
-                    HostFlip flip{h->name, r.ok(), false, HostState::Unknown, ""};
-                    if (r.ok()) {
-                        flip.state = round->wanted;
-                        flip.message =
-                            with_output(h->name + (round->wanted == HostState::Maintenance
-                                                       ? " entered maintenance"
-                                                       : " left maintenance"),
-                                        r);
-                    } else {
-                        flip.message = with_output(h->name + " could not " + round->verb +
-                                                       " maintenance (" + r.describe() + ")",
-                                                   r);
-                    }
-                    release();
-                    round->finish(flip);
-                });
+                run(*h, command_for(*h, enter), window,
+                    [this, alive = alive_, h, round, release](ChildResult r) {
+                        if (*alive)
+                            forget_probe(h->name);
+                        HostFlip flip{h->name, r.ok(), false, HostState::Unknown, ""};
+                        if (r.ok()) {
+                            flip.state = round->wanted;
+                            flip.message =
+                                with_output(h->name + (round->wanted == HostState::Maintenance
+                                                           ? " entered maintenance"
+                                                           : " left maintenance"),
+                                            r);
+                        } else {
+                            flip.message = with_output(h->name + " could not " + round->verb +
+                                                           " maintenance (" + r.describe() + ")",
+                                                       r);
+                        }
+                        release();
+                        round->finish(flip);
+                    });
             };
             const auto status = status_for(*h);
             if (status.empty()) {

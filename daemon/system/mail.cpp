@@ -374,6 +374,9 @@ void Mailer::send(const std::string& sendmail, const MailMessage& m, Done done) 
     ChildOptions options;
     options.timeout = timeout_;
     options.input = render_mail(m);
+    // A local MTA's sendmail (exim) queues the mail and delivers it in a background process of
+    // its own: that one must outlive sendmail (as KillMode=process does under systemd-run).
+    options.end_group_at_exit = false;
     ChildProcess::run(io_, command(sendmail), std::move(options),
                       [sendmail, done = std::move(done)](ChildResult r) {
                           if (r.ok()) {

@@ -39,6 +39,40 @@ void log_denial(const Caller& caller, Action action, const std::string& method,
 
 }  // namespace
 
+PendingChecks::Taken PendingChecks::take(Uid uid) {
+    if (waiting_ >= total_) {
+        return {nullptr, std::to_string(waiting_) +
+                             " authorization checks are already waiting for polkit (at most " +
+                             std::to_string(total_) + "); try again in a moment"};
+    }
+    std::size_t& mine = by_uid_[uid];
+    if (mine >= per_uid_) {
+        return {nullptr, "UID " + std::to_string(uid) + " already has " + std::to_string(mine) +
+                             " authorization checks waiting for polkit (at most " +
+                             std::to_string(per_uid_) +
+                             "); answer or cancel those first, or try again in a moment"};
+    }
+    ++mine;
+    ++waiting_;
+    return {Slot(static_cast<void*>(this),
+                 [this, uid, alive = alive_](void*) {
+                     if (*alive)
+                         give_back(uid);
+                 }),
+            {}};
+}
+
+std::size_t PendingChecks::waiting(Uid uid) const {
+    const auto it = by_uid_.find(uid);
+    return it == by_uid_.end() ? 0 : it->second;
+}
+
+void PendingChecks::give_back(Uid uid) {
+    --waiting_;
+    if (auto it = by_uid_.find(uid); it != by_uid_.end() && --it->second == 0)
+        by_uid_.erase(it);
+}
+
 PolkitAuthorizer::PolkitAuthorizer(sdbus::IConnection& connection)
     : authority_(sdbus::createProxy(connection, "org.freedesktop.PolicyKit1",
                                     "/org/freedesktop/PolicyKit1/Authority")) {}
@@ -49,6 +83,12 @@ void PolkitAuthorizer::authorize(const Caller& caller, Action action, const std:
         done({Verdict::Allowed, {}});
         return;
     }
+    auto [slot, refused] = pending_.take(caller.uid);
+    if (!slot) {
+        log_denial(caller, action, method, refused);
+        done({Verdict::Busy, "Too busy to authorize " + method + ": " + refused});
+        return;
+    }
     const Subject subject{"system-bus-name", {{"name", sdbus::Variant(caller.bus_name)}}};
     const std::uint32_t flags = caller.interactive_allowed ? kAllowUserInteraction : 0;
     const std::string id(action_id(action));
@@ -56,8 +96,10 @@ void PolkitAuthorizer::authorize(const Caller& caller, Action action, const std:
         .onInterface(kAuthorityInterface)
         .withTimeout(caller.interactive_allowed ? kInteractiveTimeout : kTimeout)
         .withArguments(subject, id, Details{}, flags, std::string())
-        .uponReplyInvoke([caller, action, method, id, done](
+        .uponReplyInvoke([caller, action, method, id, done,
+                          held = std::make_shared<PendingChecks::Slot>(std::move(slot))](
                              const sdbus::Error* error, sdbus::Struct<bool, bool, Details> result) {
+            held->reset();  // answered: the check no longer waits
             if (error) {
                 const std::string why =
                     polkit_missing(*error)

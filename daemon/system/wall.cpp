@@ -70,11 +70,34 @@ std::string printable_text(std::string_view s) {
         }
         // C1 controls (U+0080..U+009F): CSI (U+009B) starts escape sequences too.
         const bool c1 = n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F;
-        if (!c1)
+        // Bidi overrides and isolates (U+202A..U+202E, U+2066..U+2069) reorder what follows them
+        // on the screen: text that reads differently from what it is.
+        const auto b1 = n == 3 ? static_cast<unsigned char>(s[i + 1]) : 0;
+        const auto b2 = n == 3 ? static_cast<unsigned char>(s[i + 2]) : 0;
+        const bool bidi = c == 0xE2 && ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) ||
+                                        (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9));
+        if (!c1 && !bidi)
             out.append(s.substr(i, n));
         i += n;
     }
     return out;
+}
+
+std::optional<std::string> terminal_path(std::string_view line) {
+    if (line.starts_with("/dev/"))
+        line.remove_prefix(5);
+    auto alnum = [](std::string_view s) {
+        return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        });
+    };
+    const bool pts =
+        line.starts_with("pts/") && line.size() > 4 &&
+        std::all_of(line.begin() + 4, line.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool tty = line.starts_with("tty") && alnum(line.substr(3));
+    if (!pts && !tty && line != "console")
+        return std::nullopt;
+    return "/dev/" + std::string(line);
 }
 
 std::vector<std::string> logged_in_terminals(const std::string& utmp_file) {
@@ -89,14 +112,11 @@ std::vector<std::string> logged_in_terminals(const std::string& utmp_file) {
         std::string line(u->ut_line, ::strnlen(u->ut_line, sizeof u->ut_line));
         if (line.empty())
             continue;
-        if (line.rfind("/dev/", 0) == 0)
-            line.erase(0, 5);
-        // ut_line is data anyone with a utmp entry wrote: it must name a file below /dev.
-        if (line.front() == '/' || line.find("..") != std::string::npos)
+        const auto path = terminal_path(line);
+        if (!path)
             continue;
-        const std::string path = "/dev/" + line;
-        if (std::find(out.begin(), out.end(), path) == out.end())
-            out.push_back(path);
+        if (std::find(out.begin(), out.end(), *path) == out.end())
+            out.push_back(*path);
     }
     ::endutxent();
     if (!utmp_file.empty())
@@ -122,7 +142,12 @@ WallReport write_to_terminals(const std::string& message,
                               const std::vector<std::string>& terminals) {
     WallReport report;
     for (const auto& path : terminals) {
-        const int fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (terminal_path(path) != path) {
+            report.skipped.push_back(path + ": not the name of a terminal below /dev");
+            continue;
+        }
+        const int fd =
+            ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
             const int e = errno;
             // Its user turned messages off (`mesg n`, or login(1)'s TTYPERM=0600): the daemon,
@@ -132,6 +157,12 @@ WallReport write_to_terminals(const std::string& message,
                 report.skipped.push_back(path + ": its user turned messages off (mesg n)");
             else
                 report.skipped.push_back(path + ": " + std::strerror(e));
+            continue;
+        }
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode)) {
+            report.skipped.push_back(path + ": not a character device");
+            ::close(fd);
             continue;
         }
         if (!::isatty(fd)) {

@@ -8,6 +8,7 @@
 // "pts/3: EIO"; shutdown(8) ignores them too. They are reported for the daemon's own log only.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,12 +18,18 @@
 namespace maint {
 
 // `s` with nothing a terminal would interpret: control characters (C0 but LF and TAB, DEL, the C1
-// range U+0080..U+009F) removed, CR LF made LF, bytes that are not UTF-8 replaced by '?'. For
+// range U+0080..U+009F) and the bidi overrides and isolates (U+202A..U+202E, U+2066..U+2069)
+// removed, CR LF made LF, bytes that are not UTF-8 replaced by '?'. For
 // every user-provided text that reaches terminals (reason, messages, notes).
 std::string printable_text(std::string_view s);
 
+// The terminal a utmp line names ("pts/3", "tty1", "/dev/pts/3") as "/dev/pts/3"; nullopt unless
+// it is /dev/pts/N, /dev/ttyNAME (letters and digits) or /dev/console. ut_line is data whoever
+// wrote the utmp entry chose, and merely opening some devices acts on them (a watchdog).
+std::optional<std::string> terminal_path(std::string_view line);
+
 // The terminals of logged-in users, "/dev/pts/3", each once, in utmp order. `utmp_file` empty:
-// the system's (/run/utmp). A line that would lead outside /dev is skipped.
+// the system's (/run/utmp). A line that is not a terminal_path is skipped.
 std::vector<std::string> logged_in_terminals(const std::string& utmp_file = {});
 
 // What is written to each terminal: a bell, "Broadcast message from maintenanced@HOST (DATE):",
@@ -34,7 +41,9 @@ struct WallReport {
     std::vector<std::string> skipped;  // "/dev/pts/3: Resource temporarily unavailable"
 };
 
-// Writes `message` (as wall_message made it) to each terminal.
+// Writes `message` (as wall_message made it) to each terminal. Each is checked again (a
+// terminal_path), opened without following a symbolic link, and written only when it is a
+// character device and a terminal.
 WallReport write_to_terminals(const std::string& message,
                               const std::vector<std::string>& terminals);
 

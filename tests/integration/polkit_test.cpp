@@ -100,6 +100,16 @@ const PolkitRulesFile kSlowRule = {
     "    }\n"
     "});\n"};
 
+// Grants maint_user the "schedule" action and nothing else.
+const PolkitRulesFile kScheduleOnlyRule = {
+    "10-maint-it-schedule-only.rules",
+    "// maintenanced integration tests: maint_user may schedule, nothing more.\n"
+    "polkit.addRule(function(action, subject) {\n"
+    "    if (action.id == \"org.example.maintenance1.schedule\" &&\n"
+    "        subject.user == \"maint_user\")\n"
+    "        return polkit.Result.YES;\n"
+    "});\n"};
+
 PolkitRulesFile maintadmin_rules() {
     // Installed under the name its own comment suggests.
     return {"49-maintenanced.rules", read_file(project_rules_example())};
@@ -152,6 +162,15 @@ Probe update_notify(const std::string& path, const std::string& audience) {
             UserCall{"Update", path, kWindowInterface, "Update", [=](sd_bus_message* m) {
                          return sd_bus_message_append(m, "a{sv}", 1, "Notify", "as", 1,
                                                       audience.c_str());
+                     }}};
+}
+
+// Update setting one time (StartUSec, EndUSec), needing `action`.
+Probe update_time(const std::string& path, const std::string& key, std::uint64_t usec,
+                  const char* action) {
+    return {"Update", action,
+            UserCall{"Update " + key, path, kWindowInterface, "Update", [=](sd_bus_message* m) {
+                         return sd_bus_message_append(m, "a{sv}", 1, key.c_str(), "t", usec);
                      }}};
 }
 
@@ -550,6 +569,8 @@ using Polkit = PolkitWith<nullptr>;
 using PolkitChallenge = PolkitWith<&kChallengeRule>;
 // Plus a rule that makes polkitd think for a second about maint_user.
 using PolkitSlow = PolkitWith<&kSlowRule>;
+// Plus a rule that grants maint_user "schedule" only.
+using PolkitScheduleOnly = PolkitWith<&kScheduleOnlyRule>;
 
 // ------------------------------------------------------------------------------------------------
 // The matrix: every mutating method, by root, maint_admin and maint_user
@@ -794,6 +815,47 @@ TEST_F(Polkit, InvalidArgumentsAreRefusedBeforeAskingPolkit) {
     for (const auto& one : r)
         EXPECT_EQ(one.error_name, kErrInvalidArgs) << one.describe();
     EXPECT_TRUE(polkit_questions(mark).empty()) << polkit_questions(mark).front();
+}
+
+// "schedule" plans windows; it must not stand in for "run" (security review, issue 12): a window
+// that starts at once (its start within the 60 s grace) and a moved end of an in-progress window
+// (as good as Complete) need "run".
+TEST_F(PolkitScheduleOnly, AWindowThatStartsAtOnceNeedsRun) {
+    const std::uint64_t now = now_usec();
+    Probe schedule_now = schedule_window(now, now + kUsecPerHour, "User's window, now");
+    schedule_now.action = kActRun;
+    expect_refused(user_, {schedule_now}, kErrAccessDenied);
+    EXPECT_TRUE(manager_->ListWindows().empty());
+
+    const std::uint64_t later = now_usec() + 24 * kUsecPerHour;
+    const UserCallResult r =
+        expect_authorized(user_, schedule_window(later, later + kUsecPerHour, "User's window"));
+    ASSERT_TRUE(r.ok) << r.describe();
+    const auto rows = manager_->ListWindows();
+    ASSERT_EQ(rows.size(), 1u);
+    const std::string path = std::get<5>(rows[0]);
+    EXPECT_EQ(window(path)->Status(), "scheduled");
+
+    // Moving the start to now would start it at once as well.
+    expect_refused(user_, {update_time(path, "StartUSec", now_usec(), kActRun)}, kErrAccessDenied);
+    EXPECT_TRUE(expect_authorized(
+                    user_, update_time(path, "StartUSec", later + 30 * kUsecPerMin, kActSchedule))
+                    .ok);
+    EXPECT_EQ(window(path)->Status(), "scheduled");
+}
+
+TEST_F(PolkitScheduleOnly, MovingAnInProgressEndNeedsRun) {
+    const std::string path = root_schedules();
+    auto w = window(path);
+    w->Start({});
+    ASSERT_EQ(w->Status(), "in-progress");
+    settle();
+    // Any move: shortening it is as good as Complete, and the end is the run's to decide.
+    expect_refused(user_, {update_time(path, "EndUSec", w->EndUSec() + kUsecPerHour, kActRun)},
+                   kErrAccessDenied);
+    EXPECT_EQ(w->Status(), "in-progress");
+    // What "run" guards in the first place is refused too.
+    expect_refused(user_, {complete(path, "done")}, kErrAccessDenied);
 }
 
 TEST_F(PolkitSlow, OtherCallersAreServedWhilePolkitThinks) {

@@ -386,7 +386,8 @@ TEST_F(PamModule, UntrustedStateFilesAreLoggedAndIgnored) {
     };
     for (const Case& c : {Case{"world-writable", 0666, 0, 0, "writable by everyone"},
                           Case{"owned by nobody", 0644, 65534, 0, "not owned by root"},
-                          Case{"writable by group 100", 0664, 0, 100, "writable by a group"}}) {
+                          Case{"writable by group 100", 0664, 0, 100, "writable by a group"},
+                          Case{"writable by group root", 0664, 0, 0, "writable by a group"}}) {
         SCOPED_TRACE(c.what);
         write_state(kActiveState, c.mode, c.uid, c.gid);
         const auto o = direct(kPlainUser);
@@ -396,12 +397,50 @@ TEST_F(PamModule, UntrustedStateFilesAreLoggedAndIgnored) {
     }
 }
 
-TEST_F(PamModule, RootGroupWritableAndRootOnlyStateFilesAreTrusted) {
-    for (mode_t mode : {mode_t{0664}, mode_t{0600}, mode_t{0444}}) {
+TEST_F(PamModule, RootOnlyStateFilesAreTrusted) {
+    for (mode_t mode : {mode_t{0644}, mode_t{0600}, mode_t{0444}}) {
         SCOPED_TRACE(mode);
         write_state(kActiveState, mode);
         EXPECT_EQ(direct(kPlainUser).rc, PAM_PERM_DENIED);
     }
+}
+
+// Security review, issue 12: the state file is opened without following a symbolic link, in a
+// directory only root can write.
+TEST_F(PamModule, ASymbolicLinkAsStateFileIsLoggedAndIgnored) {
+    const fs::path real = dir_ / "elsewhere";
+    write_file(real, kActiveState);
+    ASSERT_EQ(::chmod(real.c_str(), 0644), 0);
+    fs::create_symlink(real, state_);
+    const auto o = direct(kPlainUser);
+    EXPECT_EQ(o.rc, PAM_IGNORE) << describe(o);
+    EXPECT_TRUE(o.shown.empty()) << describe(o);
+    EXPECT_TRUE(logged(o, LOG_ERR, {state_.string(), "symbolic link"}));
+}
+
+TEST_F(PamModule, AStateDirectoryOthersCanWriteIsLoggedAndIgnored) {
+    write_state(kActiveState);
+    for (mode_t mode : {mode_t{0777}, mode_t{0775}, mode_t{01777}}) {
+        SCOPED_TRACE(mode);
+        ASSERT_EQ(::chmod(dir_.c_str(), mode), 0);
+        const auto o = direct(kPlainUser);
+        EXPECT_EQ(o.rc, PAM_IGNORE) << describe(o);
+        EXPECT_TRUE(logged(o, LOG_ERR, {"directory " + dir_.string(), "is not trusted"}));
+    }
+    ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+    EXPECT_EQ(direct(kPlainUser).rc, PAM_PERM_DENIED);
+}
+
+TEST_F(PamModule, TheLoginMessageCarriesNoTerminalControls) {
+    // C1 CSI as UTF-8 (U+009B), RIGHT-TO-LEFT OVERRIDE U+202E, FIRST STRONG ISOLATE U+2068, and
+    // a raw ESC: none may reach the user's terminal.
+    write_state(window_state("ADMIN_GROUPS=pam_maintadm", "SHOW_LOGIN_MESSAGE=yes",
+                             "LOGIN_MESSAGE=Back \xc2\x9b"
+                             "31mat 5\xe2\x80\xae evil\xe2\x81\xa8 \x1b[2Jok \xc3\xa9t\xc3\xa9"));
+    const auto o = direct(kPlainUser);
+    EXPECT_EQ(o.rc, PAM_PERM_DENIED) << describe(o);
+    ASSERT_EQ(o.shown.size(), 1u) << describe(o);
+    EXPECT_EQ(o.shown[0].text, "Back 31mat 5 evil [2Jok \xc3\xa9t\xc3\xa9");
 }
 
 TEST_F(PamModule, AStateFileOver64KiBIsLoggedAndIgnored) {

@@ -6,9 +6,16 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <stdlib.h>
+
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <fstream>
 #include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
 
 namespace maint {
 namespace {
@@ -124,6 +131,60 @@ TEST_F(ChildProcessTest, AGrandchildHoldingThePipeDoesNotDelayTheResult) {
     EXPECT_TRUE(r.ok()) << r.describe();
     EXPECT_EQ(r.first_line(), "hi");
     EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+}
+
+// True while `pid` is a live (not zombie) process. (Not checked by name: right after `&` the
+// helper may still be the shell's fork, not yet `sleep`.)
+bool running(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');
+    return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z';
+}
+
+TEST_F(ChildProcessTest, WhatAChildLeftRunningEndsWithIt) {
+    // A host command that backgrounds a helper: the helper used to outlive it (as root).
+    const auto r = run({"/bin/sh", "-c", "sleep 1000 >/dev/null 2>&1 & echo $!"});
+    ASSERT_TRUE(r.ok()) << r.describe();
+    const pid_t helper = std::stoi(r.first_line());
+    // SIGKILL is delivered at once, but the helper's new parent reaps it when it gets to it:
+    // wait for that, generously (a bound for a hung machine, not a measurement).
+    bool gone = false;
+    for (int i = 0; i < 200 && !gone; ++i) {
+        gone = !running(helper);
+        if (!gone)
+            std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_TRUE(gone) << "the backgrounded sleep (pid " << helper << ") survived the command";
+    if (!gone)
+        ::kill(helper, SIGKILL);
+}
+
+TEST_F(ChildProcessTest, AProgramMayBeAllowedToLeaveWorkBehind) {
+    // sendmail: the MTA delivers in the background after it returns.
+    const auto r = run({"/bin/sh", "-c", "sleep 1000 >/dev/null 2>&1 & echo $!"},
+                       {.end_group_at_exit = false});
+    ASSERT_TRUE(r.ok()) << r.describe();
+    const pid_t helper = std::stoi(r.first_line());
+    EXPECT_TRUE(running(helper));
+    ::kill(helper, SIGKILL);
+}
+
+TEST_F(ChildProcessTest, ChildrenDoNotGetTheDaemonsNotifySocket) {
+    ::setenv("NOTIFY_SOCKET", "/run/systemd/notify", 1);
+    ::setenv("WATCHDOG_PID", "1234", 1);
+    ::setenv("WATCHDOG_USEC", "30000000", 1);
+    ::setenv("MAINT_TEST_PASSED_ON", "yes", 1);
+    const auto r = run({"/usr/bin/env"});
+    ::unsetenv("NOTIFY_SOCKET");
+    ::unsetenv("WATCHDOG_PID");
+    ::unsetenv("WATCHDOG_USEC");
+    ::unsetenv("MAINT_TEST_PASSED_ON");
+    ASSERT_TRUE(r.ok()) << r.describe();
+    EXPECT_EQ(r.output.find("NOTIFY_SOCKET="), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("WATCHDOG_PID="), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("WATCHDOG_USEC="), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("MAINT_TEST_PASSED_ON=yes"), std::string::npos) << r.output;
 }
 
 TEST_F(ChildProcessTest, ManyChildrenRunAtOnceOnOneThread) {

@@ -429,14 +429,29 @@ TEST_F(ConfigTest, SectionNames) {
     expect_error("[Host a\x7f]\n", 1, "control character");
     expect_error("[Host -oProxyCommand=x]\n", 1, "starts with '-'");
 
-    // 255 bytes, and non-ASCII, are fine; a header line is not limited like Key=value lines.
-    const std::string longest(255, 'h');
+    // 253 bytes for a host (255 for others), and non-ASCII audiences, are fine; a header line is
+    // not limited like Key=value lines.
+    const std::string longest(253, 'h');
     write_main("[Host " + longest + "]\n[Audience \xc3\xa9quipe]\n");
     const Config c = load();
     ASSERT_EQ(c.hosts.size(), 1u);
     EXPECT_EQ(c.hosts[0].name, longest);
     ASSERT_EQ(c.audiences.size(), 1u);
     EXPECT_EQ(c.audiences[0].name, "\xc3\xa9quipe");
+}
+
+// Recipes pass %h to `sh -c`: a host name is only ever a host name.
+TEST_F(ConfigTest, HostNamesAreHostNames) {
+    expect_error("[Host web1;reboot]\n", 1, "contains ';'");
+    expect_error("\n\n[Host $(id)]\n", 3, "contains '$'");
+    expect_error("[Host a`id`]\n", 1, "contains '`'");
+    expect_error("[Host a|b]\n", 1, "contains '|'");
+    expect_error("[Host caf\xc3\xa9]\n", 1, "outside letters, digits");
+    expect_error("[Host " + std::string(254, 'h') + "]\n", 1, "at most 253");
+    write_main("[Host node-1.example.org]\n[Host db_2]\n[Host 10.0.0.7]\n");
+    const Config c = load();
+    ASSERT_EQ(c.hosts.size(), 3u);
+    EXPECT_EQ(c.hosts[0].name, "node-1.example.org");
 }
 
 TEST_F(ConfigTest, EmptySectionsCount) {

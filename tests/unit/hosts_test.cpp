@@ -9,6 +9,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace maint {
 namespace {
@@ -140,6 +143,73 @@ TEST_F(SystemHostsTest, ListProbesHostsWithAStatusCommandOnly) {
     EXPECT_TRUE((*got->value)[0].probed);
     EXPECT_EQ((*got->value)[1].name, "plain");
     EXPECT_FALSE((*got->value)[1].probed);
+}
+
+// A host whose StatusCommand records each run in dir_/probes and answers "normal".
+HostConfig counted_host(const std::filesystem::path& dir, const std::string& name) {
+    HostConfig h;
+    h.name = name;
+    h.backend = HostBackend::Command;
+    h.enter_command = {"/bin/true"};
+    h.leave_command = {"/bin/true"};
+    h.status_command = {"/bin/sh", "-c",
+                        "echo %h >> " + (dir / "probes").string() + "; sleep 0.2; exit 1"};
+    return h;
+}
+
+int probes_run(const std::filesystem::path& dir) {
+    std::ifstream in(dir / "probes");
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line))
+        ++n;
+    return n;
+}
+
+TEST_F(SystemHostsTest, ListsArrivingDuringAProbeShareIt) {
+    // Anyone may list the hosts; each listing used to run every StatusCommand (as root) again.
+    SystemHosts hosts(io_, {counted_host(dir_, "a"), counted_host(dir_, "b")}, 4);
+    std::vector<Outcome<std::vector<HostReport>>> got;
+    for (int i = 0; i < 5; ++i)
+        hosts.list([&](Outcome<std::vector<HostReport>> o) { got.push_back(std::move(o)); });
+    io_.run_for(20s);
+    ASSERT_EQ(got.size(), 5u);
+    for (const auto& o : got) {
+        ASSERT_TRUE(o.value);
+        ASSERT_EQ(o.value->size(), 2u);
+        EXPECT_EQ((*o.value)[0].state, HostState::Normal);
+        EXPECT_TRUE((*o.value)[0].probed);
+        EXPECT_EQ((*o.value)[1].state, HostState::Normal);
+    }
+    EXPECT_EQ(probes_run(dir_), 2) << "one probe per host, shared by the five listings";
+}
+
+TEST_F(SystemHostsTest, ARecentAnswerIsServedAsTheKnownState) {
+    SystemHosts hosts(io_, {counted_host(dir_, "a")}, 4, std::chrono::hours(1));
+    for (int i = 0; i < 3; ++i) {
+        std::optional<Outcome<std::vector<HostReport>>> got;
+        hosts.list([&](Outcome<std::vector<HostReport>> o) { got = std::move(o); });
+        io_.run_for(20s);
+        io_.restart();
+        ASSERT_TRUE(got && got->value);
+        EXPECT_EQ((*got->value)[0].state, HostState::Normal);
+    }
+    EXPECT_EQ(probes_run(dir_), 1);
+}
+
+TEST_F(SystemHostsTest, AFlipMakesTheNextListingAskAgain) {
+    SystemHosts hosts(io_, {file_host("a")}, 4, std::chrono::hours(1));
+    auto state_of_a = [&] {
+        std::optional<Outcome<std::vector<HostReport>>> got;
+        hosts.list([&](Outcome<std::vector<HostReport>> o) { got = std::move(o); });
+        io_.run_for(20s);
+        io_.restart();
+        EXPECT_TRUE(got && got->value);
+        return got && got->value ? (*got->value)[0].state : HostState::Unknown;
+    };
+    EXPECT_EQ(state_of_a(), HostState::Normal);
+    flip(hosts, {"a"}, true);
+    EXPECT_EQ(state_of_a(), HostState::Maintenance);
 }
 
 TEST_F(SystemHostsTest, NoMoreThanMaxParallelHostsRunAtOnce) {

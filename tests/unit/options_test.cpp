@@ -374,6 +374,49 @@ TEST_F(RawMessage, NotADictionaryIsInvalidArgs) {
                 AllOf(StartsWith("options: "), HasSubstr("malformed")));
 }
 
+TEST_F(RawMessage, AHugeListIsRefusedWhileItIsRead) {
+    // Every entry is read into memory only up to the cap: decoding runs before authorization.
+    ASSERT_GE(sd_bus_message_open_container(m_, SD_BUS_TYPE_ARRAY, "{sv}"), 0);
+    ASSERT_GE(sd_bus_message_open_container(m_, SD_BUS_TYPE_DICT_ENTRY, "sv"), 0);
+    ASSERT_GE(sd_bus_message_append(m_, "s", "Hosts"), 0);
+    ASSERT_GE(sd_bus_message_open_container(m_, SD_BUS_TYPE_VARIANT, "as"), 0);
+    ASSERT_GE(sd_bus_message_open_container(m_, SD_BUS_TYPE_ARRAY, "s"), 0);
+    for (std::size_t i = 0; i <= kMaxListEntries; ++i)
+        ASSERT_GE(sd_bus_message_append(m_, "s", ("web" + std::to_string(i)).c_str()), 0);
+    for (int i = 0; i < 4; ++i)
+        ASSERT_GE(sd_bus_message_close_container(m_), 0);
+    seal();
+    EXPECT_THAT(invalid_args([&] { options_from(m_); }),
+                AllOf(StartsWith("options: "), HasSubstr("'Hosts' has more than 4096 entries")));
+}
+
+TEST_F(RawMessage, StringListUpToTheCapIsRead) {
+    ASSERT_GE(sd_bus_message_append(m_, "as", 2, "ops", "devs"), 0);
+    seal();
+    EXPECT_THAT(string_list_from(m_, "notify", "notify"), ElementsAre("ops", "devs"));
+}
+
+TEST(UpdateChanges, AHugeListIsRefusedOnItsSize) {
+    Strings many;
+    for (int i = 0; i < 200'000; ++i)
+        many.push_back("host" + std::to_string(i));
+    EXPECT_THAT(invalid_args([&] {
+                    update_changes({{"Notify", many}});
+                }),
+                AllOf(StartsWith("changes: "), HasSubstr("'Notify' has more than 4096 entries")));
+    EXPECT_THAT(invalid_args([&] {
+                    schedule_options({{"Hosts", many}});
+                }),
+                AllOf(StartsWith("options: "), HasSubstr("'Hosts' has more than 4096 entries")));
+}
+
+TEST(ScheduleOptions, AHugeUnknownKeyIsQuotedShort) {
+    const std::string key(100'000, 'k');
+    const std::string message = invalid_args([&] { schedule_options({{key, true}}); });
+    EXPECT_THAT(message, HasSubstr("unknown key 'kkkk"));
+    EXPECT_LT(message.size(), 1000u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Object paths
 

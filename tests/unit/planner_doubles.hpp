@@ -210,7 +210,20 @@ class FakeHostFleet final : public HostFleet {
     std::vector<HostReport> reports;
     std::optional<Error> list_error;
 
+    bool hold_lists = false;  // list() answers only on release_lists()
+    std::vector<std::function<void(Outcome<std::vector<HostReport>>)>> pending_lists;
+    void release_lists() {
+        auto waiting = std::move(pending_lists);
+        pending_lists.clear();
+        for (auto& done : waiting)
+            done(Outcome<std::vector<HostReport>>::ok(reports));
+    }
+
     void list(std::function<void(Outcome<std::vector<HostReport>>)> done) override {
+        if (hold_lists) {
+            pending_lists.push_back(std::move(done));
+            return;
+        }
         if (list_error) {
             done(Outcome<std::vector<HostReport>>::fail(*list_error));
         } else {

@@ -268,10 +268,10 @@ TEST_F(PlannerTest, ScheduleRefusesBadArgumentsAndChangesNothing) {
     WindowChanges c = request();
     c.hosts = std::vector<std::string>{"mail9"};
     EXPECT_THAT(error_of(Errc::InvalidArgs, [&] { schedule(c); }),
-                AllOf(HasSubstr("mail9"), HasSubstr("web1, db1")));
+                AllOf(HasSubstr("mail9"), Not(HasSubstr("web1"))));
     c = request();
     c.notify = std::vector<std::string>{"board"};
-    EXPECT_THAT(error_of(Errc::InvalidArgs, [&] { schedule(c); }), HasSubstr("ops, devs"));
+    EXPECT_THAT(error_of(Errc::InvalidArgs, [&] { schedule(c); }), Not(HasSubstr("devs")));
     c = request();
     c.start_usec = now() - 61 * kUsecPerSec;
     error_of(Errc::InvalidArgs, [&] { schedule(c); });
@@ -483,7 +483,7 @@ TEST_F(PlannerTest, UpdateValidatesAndChangesNothingWhenRefused) {
     c = {};
     c.hosts = std::vector<std::string>{"nope"};
     EXPECT_THAT(error_of(Errc::InvalidArgs, [&] { planner().update(id, c, kAlice); }),
-                HasSubstr("web1, db1"));
+                AllOf(HasSubstr("unknown host 'nope'"), Not(HasSubstr("web1"))));
     EXPECT_EQ(snapshot(), before);
 }
 
@@ -497,6 +497,55 @@ TEST_F(PlannerTest, AFailingSaveLeavesUpdateUndone) {
     EXPECT_THAT(error_of(Errc::Failed, [&] { planner().update(id, c, kAlice); }),
                 HasSubstr("disk full"));
     EXPECT_EQ(snapshot(), before);
+}
+
+// The "schedule" action plans; what starts a window at once or moves an in-progress end is
+// "run" (security review, issue 12).
+TEST_F(PlannerTest, AWindowThatStartsAtOnceNeedsRun) {
+    EXPECT_EQ(planner().schedule_action(request(kUsecPerHour)), Action::Schedule);
+    EXPECT_EQ(planner().schedule_action(request(kStartGraceUsec + 1)), Action::Schedule);
+    EXPECT_EQ(planner().schedule_action(request(kStartGraceUsec)), Action::Run);
+    EXPECT_EQ(planner().schedule_action(request(0)), Action::Run);
+    WindowChanges past = request(0);
+    *past.start_usec -= 30 * kUsecPerSec;  // inside the grace: accepted, and starts at once
+    EXPECT_EQ(planner().schedule_action(past), Action::Run);
+}
+
+TEST_F(PlannerTest, MovingAScheduledStartIntoTheGraceNeedsRun) {
+    const WindowId id = schedule();
+    WindowChanges c;
+    c.reason = "other";
+    EXPECT_EQ(planner().update_action(id, c), Action::Schedule);
+    c.start_usec = now() + 2 * kUsecPerMinute;
+    EXPECT_EQ(planner().update_action(id, c), Action::Schedule);
+    c.start_usec = now();
+    EXPECT_EQ(planner().update_action(id, c), Action::Run);
+    c.valid = false;  // an invalid window never starts by itself
+    EXPECT_EQ(planner().update_action(id, c), Action::Schedule);
+}
+
+TEST_F(PlannerTest, MakingAnInvalidWindowDueValidNeedsRun) {
+    const WindowId id = schedule(request(2 * kUsecPerMinute));
+    WindowChanges invalid;
+    invalid.valid = false;
+    planner().update(id, invalid, kAlice);
+    rig_.clock.advance(2 * kUsecPerMinute);  // its start passed while it was invalid
+    WindowChanges c;
+    c.valid = true;
+    EXPECT_EQ(planner().update_action(id, c), Action::Run);
+}
+
+TEST_F(PlannerTest, MovingAnInProgressEndNeedsRun) {
+    const WindowId id = in_progress();
+    WindowChanges c;
+    c.comment = "going well";
+    EXPECT_EQ(planner().update_action(id, c), Action::Schedule);
+    c.end_usec = window(id).spec.end_usec;  // unchanged
+    EXPECT_EQ(planner().update_action(id, c), Action::Schedule);
+    c.end_usec = now() + kUsecPerSec;  // as good as Complete
+    EXPECT_EQ(planner().update_action(id, c), Action::Run);
+    c.end_usec = window(id).spec.end_usec + kUsecPerHour;
+    EXPECT_EQ(planner().update_action(id, c), Action::Run);
 }
 
 TEST_F(PlannerTest, UpdateOfAFinishedOrUnknownWindowIsRefused) {
@@ -989,7 +1038,7 @@ TEST_F(PlannerTest, CompleteIsOnlyForInProgressWindows) {
     ASSERT_TRUE(start(id)->ok());
     EXPECT_THAT(
         error_of(Errc::InvalidArgs, [&] { planner().complete(id, "", {"board"}, false, kAlice); }),
-        HasSubstr("ops, devs"));
+        AllOf(HasSubstr("board"), Not(HasSubstr("devs"))));
     EXPECT_THAT(
         error_of(Errc::InvalidArgs, [&] { planner().check_finish(id, "note", "\xff", {}); }),
         HasSubstr("note"));
@@ -1719,6 +1768,28 @@ TEST_F(PlannerTest, ListHostsShowsTheLastFailedFlipsMessage) {
     planner().list_hosts([&](Outcome<std::vector<HostReport>> o) { got = std::move(o); });
     ASSERT_TRUE(got && got->value);
     EXPECT_EQ((*got->value)[1].message, "drained: no");
+}
+
+TEST_F(PlannerTest, ListHostsWaitingBeyondTheBoundAreRefusedBusy) {
+    // Calls sent with NO_REPLY_EXPECTED escape dbus-daemon's cap on pending replies: the
+    // daemon bounds the listings that wait for the hosts itself.
+    rig_.hosts.hold_lists = true;
+    int answered = 0;
+    auto count = [&](Outcome<std::vector<HostReport>>) { ++answered; };
+    for (std::size_t i = 0; i < Planner::kMaxWaitingHostLists; ++i)
+        planner().list_hosts(count);
+    try {
+        planner().list_hosts(count);
+        FAIL() << "a listing beyond the bound was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::Busy);
+        EXPECT_THAT(e.what(), HasSubstr("try again"));
+    }
+    EXPECT_EQ(rig_.hosts.pending_lists.size(), Planner::kMaxWaitingHostLists);
+    rig_.hosts.release_lists();
+    EXPECT_EQ(answered, static_cast<int>(Planner::kMaxWaitingHostLists));
+    planner().list_hosts(count);  // room again once they were answered
+    EXPECT_EQ(rig_.hosts.pending_lists.size(), 1u);
 }
 
 TEST_F(PlannerTest, TerminateSessionsSparesTheCallerAndReturnsTheEnded) {

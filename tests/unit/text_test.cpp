@@ -129,6 +129,19 @@ TEST(Join, WithSeparator) {
 }
 
 }  // namespace
+TEST(HostNameProblem, TheHostNameCharacterSet) {
+    EXPECT_EQ(host_name_problem("node-1.example.org"), std::nullopt);
+    EXPECT_EQ(host_name_problem("DB_2"), std::nullopt);
+    EXPECT_EQ(host_name_problem(std::string(253, 'h')), std::nullopt);
+    EXPECT_NE(host_name_problem(""), std::nullopt);
+    EXPECT_NE(host_name_problem(std::string(254, 'h')), std::nullopt);
+    EXPECT_EQ(host_name_problem("-x"), "starts with '-'");
+    for (const char* bad : {"a;b", "a b", "a$b", "a`b", "a|b", "a&b", "a>b", "a\"b", "a'b", "a(b",
+                            "a*b", "a\\b", "a/b", "a\nb", "a%b"}) {
+        EXPECT_NE(host_name_problem(bad), std::nullopt) << bad;
+    }
+}
+
 }  // namespace maint
 
 namespace maint {

@@ -17,6 +17,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr Usec kNow = 1'800'000'000 * kUsecPerSec;
@@ -244,6 +245,42 @@ TEST(ValidationApply, ListsAreDeduplicatedFirstOccurrenceWins) {
     EXPECT_THAT(s.hosts, ElementsAre("db1", "web1"));
 }
 
+// 200,000 distinct names, as one unprivileged call may send before polkit is asked.
+std::vector<std::string> many_distinct_names(std::size_t n = 200'000) {
+    std::vector<std::string> names;
+    names.reserve(n);
+    for (std::size_t i = 0; i < n; ++i)
+        names.push_back("audience-" + std::to_string(i));
+    return names;
+}
+
+TEST(ValidationApply, AHugeListIsRefusedOnItsSizeBeforeDeduplicating) {
+    // De-duplicating first (as 0.1 did, quadratically) took minutes and then refused the list
+    // anyway; the cap comes first now, from apply_changes itself.
+    WindowChanges c;
+    c.notify = many_distinct_names();
+    EXPECT_THAT(invalid_args([&] { apply_changes(good_spec(), c); }),
+                AllOf(StartsWith("notify: "), HasSubstr("more than 4096 entries")));
+    WindowChanges h;
+    h.hosts = many_distinct_names();
+    EXPECT_THAT(invalid_args([&] { apply_changes(good_spec(), h); }),
+                AllOf(StartsWith("Hosts: "), HasSubstr("more than 4096 entries")));
+}
+
+TEST(ValidationApply, TheCapCountsEntriesAsSent) {
+    WindowChanges c;
+    c.notify = many_distinct_names(kMaxListEntries);
+    EXPECT_EQ(apply_changes(good_spec(), c).notify.size(), kMaxListEntries);
+    c.notify->push_back("audience-0");  // a duplicate still counts toward the cap
+    EXPECT_THAT(invalid_args([&] { apply_changes(good_spec(), c); }),
+                HasSubstr("more than 4096 entries"));
+}
+
+TEST(ValidationAudiences, AHugeListIsRefusedOnItsSize) {
+    EXPECT_THAT(invalid_args([] { validate_audiences("notify", many_distinct_names(), kKnown); }),
+                AllOf(StartsWith("notify: "), HasSubstr("more than 4096 entries")));
+}
+
 // ---------------------------------------------------------------------------------------------
 // validate_spec
 
@@ -318,14 +355,17 @@ TEST(ValidationSpec, AnUnchangedPassedEndIsNotReChecked) {
     EXPECT_NO_THROW(validate_spec(s, c, kKnown, kNow));
 }
 
-TEST(ValidationSpec, UnknownAudienceListsTheConfiguredOnes) {
+// These errors are given before authorization: they name what the caller sent, never the
+// configured names (security review, issue 12).
+TEST(ValidationSpec, UnknownAudienceDoesNotDiscloseTheConfiguredOnes) {
     WindowSpec s = good_spec();
     s.notify = {"ops", "sales"};
     WindowChanges c = all_times_changed();
     c.notify = s.notify;
-    EXPECT_THAT(invalid_args([&] { validate_spec(s, c, kKnown, kNow); }),
-                AllOf(StartsWith("notify: "), HasSubstr("unknown audience 'sales'"),
-                      HasSubstr("configured: ops, devs")));
+    const std::string why = invalid_args([&] { validate_spec(s, c, kKnown, kNow); });
+    EXPECT_THAT(why, AllOf(StartsWith("notify: "), HasSubstr("unknown audience 'sales'")));
+    EXPECT_THAT(why, Not(HasSubstr("devs")));
+    EXPECT_THAT(why, Not(HasSubstr("configured:")));
 }
 
 TEST(ValidationSpec, UnknownAudienceWhenNoneIsConfigured) {
@@ -334,17 +374,17 @@ TEST(ValidationSpec, UnknownAudienceWhenNoneIsConfigured) {
     WindowChanges c = all_times_changed();
     c.notify = s.notify;
     EXPECT_THAT(invalid_args([&] { validate_spec(s, c, KnownNames{}, kNow); }),
-                AllOf(HasSubstr("unknown audience 'ops'"), HasSubstr("none is configured")));
+                HasSubstr("unknown audience 'ops'"));
 }
 
-TEST(ValidationSpec, UnknownHostListsTheConfiguredOnes) {
+TEST(ValidationSpec, UnknownHostDoesNotDiscloseTheConfiguredOnes) {
     WindowSpec s = good_spec();
     s.hosts = {"web1", "mail9"};
     WindowChanges c = all_times_changed();
     c.hosts = s.hosts;
-    EXPECT_THAT(invalid_args([&] { validate_spec(s, c, kKnown, kNow); }),
-                AllOf(StartsWith("Hosts: "), HasSubstr("unknown host 'mail9'"),
-                      HasSubstr("configured: web1, db1")));
+    const std::string why = invalid_args([&] { validate_spec(s, c, kKnown, kNow); });
+    EXPECT_THAT(why, AllOf(StartsWith("Hosts: "), HasSubstr("unknown host 'mail9'")));
+    EXPECT_THAT(why, Not(HasSubstr("db1")));
 }
 
 TEST(ValidationSpec, NamesAreCheckedOnlyWhenSetNow) {
@@ -376,6 +416,28 @@ TEST(ValidationSpec, NamesInListsMustBeWellFormed) {
     c.hosts = s.hosts;
     EXPECT_THAT(invalid_args([&] { validate_spec(s, c, kKnown, kNow); }),
                 HasSubstr("control character"));
+}
+
+TEST(ValidationSpec, HostEntriesMustBeHostNames) {
+    WindowSpec s = good_spec();
+    WindowChanges c = all_times_changed();
+    for (const std::string bad : {"web1;reboot", "$(id)", "-oProxyCommand=x", "a b"}) {
+        s.hosts = {"web1", bad};
+        c.hosts = s.hosts;
+        EXPECT_THAT(invalid_args([&] {
+                        validate_spec(s, c, KnownNames{{}, {"web1", bad}}, kNow);
+                    }),
+                    StartsWith("Hosts: "))
+            << bad;
+    }
+}
+
+TEST(ValidationName, CheckHostNameNamesTheArgument) {
+    EXPECT_NO_THROW(check_host_name("host", "node-1.example.org"));
+    EXPECT_THAT(invalid_args([] { check_host_name("host", "web1&&reboot"); }),
+                AllOf(StartsWith("host: "), HasSubstr("contains '&'")));
+    EXPECT_THAT(invalid_args([] { check_host_name("host", std::string(254, 'h')); }),
+                AllOf(StartsWith("host: "), HasSubstr("at most 253")));
 }
 
 TEST(ValidationSpec, TooManyEntriesAreRefused) {
@@ -455,7 +517,7 @@ TEST(ValidationAudiences, ChecksAgainstTheConfiguration) {
                     validate_audiences("notify", {"devs", "board"}, kKnown);
                 }),
                 AllOf(StartsWith("notify: "), HasSubstr("unknown audience 'board'"),
-                      HasSubstr("ops, devs")));
+                      Not(HasSubstr("ops"))));
 }
 
 }  // namespace

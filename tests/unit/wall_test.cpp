@@ -101,6 +101,19 @@ TEST(PrintableText, EscapeSequencesAndOtherControlsNeverReachATerminal) {
     EXPECT_EQ(printable_text("overlong \xc0\xaf and cut \xe2\x82"), "overlong ?? and cut ??");
 }
 
+TEST(PrintableText, BidiOverridesAndIsolatesAreRemoved) {
+    // "Reboot at 5 " then RIGHT-TO-LEFT OVERRIDE ... POP, and the isolates LRI..PDI.
+    EXPECT_EQ(printable_text("Reboot at 5 \xe2\x80\xaemp\xe2\x80\xac \xe2\x81\xa6x\xe2\x81\xa9"
+                             " \xe2\x80\xaa\xe2\x80\xab\xe2\x80\xad\xe2\x81\xa7\xe2\x81\xa8"),
+              "Reboot at 5 mp x ");
+    // Their neighbours stay: EN DASH U+2013, ZERO WIDTH JOINER U+200D is not a bidi control,
+    // U+2070 SUPERSCRIPT ZERO.
+    EXPECT_EQ(printable_text("a\xe2\x80\x93"
+                             "b\xe2\x81\xb0"),
+              "a\xe2\x80\x93"
+              "b\xe2\x81\xb0");
+}
+
 TEST(WallMessage, ABroadcastBannerThenTheTextWithCrLf) {
     const auto m =
         wall_message("First line\nSecond \x1b[31mline", "node0", 1796086800ULL * 1000000);
@@ -128,6 +141,37 @@ TEST_F(WallTest, TheTerminalsOfLoggedInUsersComeFromUtmp) {
     });
     EXPECT_EQ(logged_in_terminals(path), (std::vector<std::string>{"/dev/pts/5", "/dev/tty1"}));
     EXPECT_TRUE(logged_in_terminals((dir_ / "none").string()).empty());
+}
+
+TEST(TerminalPath, OnlyTerminalsBelowDev) {
+    EXPECT_EQ(terminal_path("pts/3"), "/dev/pts/3");
+    EXPECT_EQ(terminal_path("/dev/pts/17"), "/dev/pts/17");
+    EXPECT_EQ(terminal_path("tty1"), "/dev/tty1");
+    EXPECT_EQ(terminal_path("ttyS0"), "/dev/ttyS0");
+    EXPECT_EQ(terminal_path("console"), "/dev/console");
+    for (const char* bad :
+         {"", "pts/", "pts/x", "pts/3/../../sda", "pts/../watchdog", "watchdog", "sda", "null",
+          "../etc/passwd", "/etc/shadow", "tty1/x", "tty", "/dev/shm/fake", "pts//3"}) {
+        EXPECT_EQ(terminal_path(bad), std::nullopt) << bad;
+    }
+}
+
+TEST_F(WallTest, UtmpLinesNamingOtherDevicesAreSkipped) {
+    const auto path = write_utmp({
+        entry(USER_PROCESS, "mallory", "watchdog"),  // opening it arms the hardware watchdog
+        entry(USER_PROCESS, "mallory", "sda"),
+        entry(USER_PROCESS, "mallory", "shm/fake-tty"),
+        entry(USER_PROCESS, "alice", "pts/5"),
+    });
+    EXPECT_EQ(logged_in_terminals(path), (std::vector<std::string>{"/dev/pts/5"}));
+}
+
+TEST_F(WallTest, ADeviceThatIsNoTerminalIsNeverOpened) {
+    const auto report = write_to_terminals("x", {"/dev/null", "/dev/full"});
+    EXPECT_EQ(report.written, 0u);
+    EXPECT_EQ(report.skipped,
+              (std::vector<std::string>{"/dev/null: not the name of a terminal below /dev",
+                                        "/dev/full: not the name of a terminal below /dev"}));
 }
 
 TEST_F(WallTest, TheNoticeReachesARealTerminalFoundThroughUtmp) {
@@ -160,7 +204,7 @@ TEST_F(WallTest, WhatIsNoTerminalOrIsGoneOrIsStuckIsSkippedWithoutWaiting) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
     EXPECT_EQ(report.written, 1u);
     ASSERT_EQ(report.skipped.size(), 3u);
-    EXPECT_EQ(report.skipped[0], file + ": not a terminal");
+    EXPECT_EQ(report.skipped[0], file + ": not the name of a terminal below /dev");
     EXPECT_EQ(report.skipped[1], "/dev/pts/999999: No such file or directory");
     EXPECT_EQ(report.skipped[2].rfind(stuck.name() + ": ", 0), 0u) << report.skipped[2];
     EXPECT_EQ(std::filesystem::file_size(file), 0u);
