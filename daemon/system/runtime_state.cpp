@@ -12,6 +12,7 @@
 #include "common/text.hpp"
 #include "system/atomic_file.hpp"
 #include "system/journal.hpp"
+#include "system/wall.hpp"
 
 namespace maint {
 namespace {
@@ -20,9 +21,11 @@ namespace {
 // cut well below that, at a character boundary.
 constexpr std::size_t kMaxLoginMessage = 16 * 1024;
 
-// Backslash and newline escaped as the PAM module reads them; other control characters dropped,
-// so that nothing but text reaches a terminal.
-std::string escape(const std::string& s) {
+// Made printable as wall and motd text is (printable_text: no control characters, C1 or bidi
+// controls; the PAM module filters again), then backslash and newline escaped as the module
+// reads them.
+std::string escape(const std::string& raw) {
+    const std::string s = printable_text(raw);
     std::string out;
     std::size_t i = 0;
     for (; i < s.size() && i < kMaxLoginMessage; ++i) {
@@ -33,8 +36,6 @@ std::string escape(const std::string& s) {
             out += "\\n";
         else if (c == '\t')
             out += ' ';
-        else if (c < 0x20 || c == 0x7f)
-            continue;
         else
             out += static_cast<char>(c);
     }

@@ -11,42 +11,18 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/text.hpp"
 #include "common/timestamp.hpp"
 
 namespace maint {
 namespace {
 
-// The length of the UTF-8 sequence starting at s[i], or 0 when it is not a valid one.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    char32_t cp = 0;
-    if (b0 < 0x80)
-        return 1;
-    if ((b0 & 0xE0) == 0xC0) {
-        n = 2;
-        cp = b0 & 0x1F;
-    } else if ((b0 & 0xF0) == 0xE0) {
-        n = 3;
-        cp = b0 & 0x0F;
-    } else if ((b0 & 0xF8) == 0xF0) {
-        n = 4;
-        cp = b0 & 0x07;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size())
-        return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        if ((b & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
+// C1 controls (U+0080..U+009F: CSI, U+009B, starts escape sequences too) and the bidi overrides
+// and isolates (U+202A..U+202E, U+2066..U+2069, which reorder what follows them on the screen:
+// text that reads differently from what it is).
+bool is_terminal_control(char32_t cp) {
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
 }
 
 }  // namespace
@@ -62,21 +38,13 @@ std::string printable_text(std::string_view s) {
             ++i;
             continue;
         }
-        const std::size_t n = utf8_length(s, i);
+        const std::size_t n = utf8_sequence_length(s, i);
         if (n == 0) {
             out += '?';
             ++i;
             continue;
         }
-        // C1 controls (U+0080..U+009F): CSI (U+009B) starts escape sequences too.
-        const bool c1 = n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F;
-        // Bidi overrides and isolates (U+202A..U+202E, U+2066..U+2069) reorder what follows them
-        // on the screen: text that reads differently from what it is.
-        const auto b1 = n == 3 ? static_cast<unsigned char>(s[i + 1]) : 0;
-        const auto b2 = n == 3 ? static_cast<unsigned char>(s[i + 2]) : 0;
-        const bool bidi = c == 0xE2 && ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) ||
-                                        (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9));
-        if (!c1 && !bidi)
+        if (!is_terminal_control(utf8_code_point(s, i, n)))
             out.append(s.substr(i, n));
         i += n;
     }

@@ -33,6 +33,17 @@ TEST(StateFile, DropsControlCharacters) {
     EXPECT_NE(text.find("LOGIN_MESSAGE=a[31mbc d\n"), std::string::npos) << text;
 }
 
+TEST(StateFile, DropsC1AndBidiControlsAndMendsBrokenUtf8) {
+    // U+009B (CSI as C2 9B), U+202E (right-to-left override), U+2066 (isolate), a stray byte.
+    const std::string text = active_state_text(in_progress("a\xc2\x9b"
+                                                           "31mb\xe2\x80\xae"
+                                                           "cd\xe2\x81\xa6"
+                                                           "e\xff"
+                                                           "f"),
+                                               {});
+    EXPECT_NE(text.find("LOGIN_MESSAGE=a31mbcde?f\n"), std::string::npos) << text;
+}
+
 TEST(StateFile, CapsTheMessageAtACharacterBoundary) {
     std::string big;
     while (big.size() < 64 * 1024)
