@@ -97,6 +97,28 @@ class BusPumpTest : public ::testing::Test {
         });
     }
 
+    // Runs the pump with a timer ticking every millisecond (another handler that wants its
+    // turns); stops it at the n-th tick. Returns the ticks seen.
+    int run_ticking(BusPump& pump, int n) {
+        int ticks = 0;
+        boost::asio::steady_timer tick(io_);
+        std::function<void()> again = [&] {
+            tick.expires_after(std::chrono::milliseconds(1));
+            tick.async_wait([&](const boost::system::error_code& ec) {
+                if (ec)
+                    return;
+                if (++ticks == n) {
+                    pump.stop();
+                    return;
+                }
+                again();
+            });
+        };
+        again();
+        pump.run();
+        return ticks;
+    }
+
     boost::asio::io_context io_;
     FakeBus bus_;
     boost::asio::steady_timer guard_;
@@ -129,22 +151,7 @@ TEST_F(BusPumpTest, FlushesWhatAHandlerLeftUnwritten) {
 TEST_F(BusPumpTest, AFloodOfMessagesLeavesTurnsForTheOtherHandlers) {
     BusPump pump(io_, bus_, PumpLimits{16, std::chrono::seconds(10)});
     bus_.queued = kNever;
-    int ticks = 0;
-    boost::asio::steady_timer tick(io_);
-    std::function<void()> again = [&] {
-        tick.expires_after(std::chrono::milliseconds(1));
-        tick.async_wait([&](const boost::system::error_code& ec) {
-            if (ec)
-                return;
-            if (++ticks == 5) {
-                pump.stop();
-                return;
-            }
-            again();
-        });
-    };
-    again();
-    pump.run();
+    const int ticks = run_ticking(pump, 5);
     EXPECT_FALSE(gave_up_);
     EXPECT_EQ(ticks, 5) << "the timer starved behind the bus";
     EXPECT_GT(bus_.dispatched, 16u) << "the bus was served more than one turn meanwhile";
@@ -156,22 +163,7 @@ TEST_F(BusPumpTest, ASlowFloodEndsTheTurnAtItsTimeLimit) {
     BusPump pump(io_, bus_, PumpLimits{1000, std::chrono::milliseconds(5)});
     bus_.queued = kNever;
     bus_.on_dispatched = [] { std::this_thread::sleep_for(std::chrono::milliseconds(1)); };
-    int ticks = 0;
-    boost::asio::steady_timer tick(io_);
-    std::function<void()> again = [&] {
-        tick.expires_after(std::chrono::milliseconds(1));
-        tick.async_wait([&](const boost::system::error_code& ec) {
-            if (ec)
-                return;
-            if (++ticks == 5) {
-                pump.stop();
-                return;
-            }
-            again();
-        });
-    };
-    again();
-    pump.run();
+    const int ticks = run_ticking(pump, 5);
     EXPECT_EQ(ticks, 5);
     EXPECT_LT(bus_.dispatched, 200u) << "turns were not cut at their time limit";
 }
