@@ -240,7 +240,7 @@ int run(const Options& options) {
 
     PolkitAuthorizer authorizer(*connection);
     bus::ManagerObject manager(*connection, planner, authorizer, reload);
-    bus::WindowObjects windows(busaccess::raw_bus(*connection), planner, authorizer);
+    bus::WindowObjects windows(io, busaccess::raw_bus(*connection), planner, authorizer);
     bus::TimersObject timers(*connection, nullptr);
     if (systemd_scheduler) {
         timers.set_handler([systemd_scheduler](WindowId id, const std::string& kind,

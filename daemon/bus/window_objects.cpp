@@ -2,6 +2,7 @@
 // the planner, reply (the planner has stored and announced the change by then).
 #include "bus/window_objects.hpp"
 
+#include <boost/asio/post.hpp>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -127,8 +128,9 @@ int handle(sd_bus_message* m, sd_bus_error* error, const char* method, Decode&& 
 
 }  // namespace
 
-WindowObjects::WindowObjects(sd_bus* bus, Planner& planner, Authorizer& authorizer)
-    : bus_(bus), planner_(planner), authorizer_(authorizer) {
+WindowObjects::WindowObjects(boost::asio::io_context& io, sd_bus* bus, Planner& planner,
+                             Authorizer& authorizer)
+    : io_(io), bus_(bus), planner_(planner), authorizer_(authorizer) {
     int r = sd_bus_add_fallback_vtable(bus_, &vtable_slot_, kWindowPrefix, kWindowInterface,
                                        window_vtable(), &WindowObjects::find, this);
     if (r < 0) {
@@ -166,8 +168,24 @@ int WindowObjects::find(sd_bus*, const char* path, const char*, void* userdata, 
     return 1;
 }
 
-int WindowObjects::enumerate(sd_bus*, const char*, void* userdata, char*** nodes, sd_bus_error*) {
+int WindowObjects::enumerate(sd_bus* bus, const char*, void* userdata, char*** nodes,
+                             sd_bus_error*) {
     auto& self = *static_cast<WindowObjects*>(userdata);
+    // GetManagedObjects asks for every window's properties next, one find() each: read the
+    // finished ones in one pass first, and let them go once this turn of the loop is over.
+    // (Introspection asks only for the names, which cost nothing.)
+    sd_bus_message* current = sd_bus_get_current_message(bus);
+    if (current && sd_bus_message_is_method_call(current, "org.freedesktop.DBus.ObjectManager",
+                                                 "GetManagedObjects") > 0) {
+        self.planner_.prefetch_history();
+        if (!self.prefetch_posted_) {
+            self.prefetch_posted_ = true;
+            boost::asio::post(self.io_, [&self] {
+                self.prefetch_posted_ = false;
+                self.planner_.drop_prefetched();
+            });
+        }
+    }
     const auto ids = self.planner_.ids();
     char** list = static_cast<char**>(std::calloc(ids.size() + 1, sizeof(char*)));
     if (!list)

@@ -8,6 +8,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 
 #include "core/planner.hpp"
@@ -16,7 +17,10 @@ namespace maint::bus {
 
 class WindowObjects {
   public:
-    WindowObjects(sd_bus* bus, Planner& planner, Authorizer& authorizer);
+    // `io` runs what must wait until the current bus message is done (dropping the history
+    // read for an enumeration).
+    WindowObjects(boost::asio::io_context& io, sd_bus* bus, Planner& planner,
+                  Authorizer& authorizer);
     ~WindowObjects();
     WindowObjects(const WindowObjects&) = delete;
     WindowObjects& operator=(const WindowObjects&) = delete;
@@ -37,7 +41,9 @@ class WindowObjects {
   private:
     static WindowObjects& self_of(sd_bus_message* m);
 
+    boost::asio::io_context& io_;
     sd_bus* bus_;
+    bool prefetch_posted_ = false;
     Planner& planner_;
     Authorizer& authorizer_;
     sd_bus_slot* vtable_slot_ = nullptr;

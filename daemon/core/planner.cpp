@@ -3,6 +3,7 @@
 #include "core/planner.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <utility>
 
@@ -837,6 +838,7 @@ void Planner::commit(WindowId id, Change&& change) {
     if (summary != summaries_.end() && summary->id == id)
         *summary = summarize(after);
     history_cache_.remove_if([id](const Window& w) { return w.id == id; });
+    prefetched_.erase(id);
     const Window* installed;
     if (is_final(after.status)) {
         live_.erase(id);
@@ -1013,9 +1015,38 @@ std::vector<WindowId> Planner::ids() const {
     return out;
 }
 
+void Planner::prefetch_history() {
+    enumerating_ = true;
+}
+
+void Planner::drop_prefetched() {
+    enumerating_ = false;
+    prefetched_.clear();
+}
+
 const Window* Planner::find(WindowId id) {
     if (auto it = live_.find(id); it != live_.end())
         return &it->second;
+    if (auto it = prefetched_.find(id); it != prefetched_.end())
+        return &it->second;
+    if (enumerating_ && exists(id)) {
+        prefetched_.clear();
+        try {
+            const WindowId last = id > std::numeric_limits<WindowId>::max() - kPrefetchChunk
+                                      ? std::numeric_limits<WindowId>::max()
+                                      : id + kPrefetchChunk - 1;
+            for (auto& w : ports_.store.get_range(id, last)) {
+                if (is_final(w.status) && !live_.count(w.id))
+                    prefetched_.emplace(w.id, std::move(w));
+            }
+        } catch (const StoreError& e) {
+            // Read one by one below, as without the enumeration.
+            listener_.problem(
+                id, std::string("could not read the history from the store: ") + e.what());
+        }
+        if (auto it = prefetched_.find(id); it != prefetched_.end())
+            return &it->second;
+    }
     for (auto it = history_cache_.begin(); it != history_cache_.end(); ++it) {
         if (it->id == id) {
             history_cache_.splice(history_cache_.begin(), history_cache_, it);

@@ -165,6 +165,12 @@ class Planner {
     // The full window, loading finished ones from the store on demand into a small cache. The
     // pointer stays valid until the next call of find() or of a mutating operation.
     const Window* find(WindowId id);
+    // An enumeration of every window is coming (ObjectManager.GetManagedObjects, ascending
+    // ids): until drop_prefetched(), find() reads finished windows ahead in chunks of
+    // kPrefetchChunk ids (a query per table instead of five per window), holding one chunk.
+    static constexpr WindowId kPrefetchChunk = 256;
+    void prefetch_history();
+    void drop_prefetched();
 
     // The scheduler's wake-ups (public for the scheduler's handler and for tests).
     void on_timer(WindowId id, TimerKind kind);
@@ -210,10 +216,12 @@ class Planner {
     PlannerPorts ports_;
     PlannerSettings settings_;
     PlannerListener& listener_;
-    std::map<WindowId, Window> live_;       // scheduled and in-progress windows
-    std::vector<WindowSummary> summaries_;  // every window, ascending id
-    std::list<Window> history_cache_;       // recently read finished windows, newest first
-    std::map<WindowId, std::string> busy_;  // windows with a start under way: what runs
+    std::map<WindowId, Window> live_;        // scheduled and in-progress windows
+    std::vector<WindowSummary> summaries_;   // every window, ascending id
+    std::list<Window> history_cache_;        // recently read finished windows, newest first
+    bool enumerating_ = false;               // between prefetch_history and drop_prefetched
+    std::map<WindowId, Window> prefetched_;  // the chunk of finished windows read ahead
+    std::map<WindowId, std::string> busy_;   // windows with a start under way: what runs
     std::map<std::string, StoredHostState> host_states_;  // last known, persisted
     WindowId last_id_ = 0;
     std::size_t waiting_host_lists_ = 0;

@@ -66,6 +66,9 @@ class WindowStore {
     virtual Contents load() = 0;
     // The full window (history included), or nullopt if there is none with that id.
     virtual std::optional<Window> get(WindowId id) = 0;
+    // The full windows with ids from `first` to `last`, ascending (an enumeration of the
+    // history reads them in one pass instead of one get() each).
+    virtual std::vector<Window> get_range(WindowId first, WindowId last) = 0;
     // Inserts or replaces the window; log entries are append-only.
     virtual void save(const Window& w) = 0;
     virtual std::map<std::string, StoredHostState> load_host_states() = 0;

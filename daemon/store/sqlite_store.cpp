@@ -440,17 +440,20 @@ void SqliteWindowStore::prepare_statements() {
         "SELECT id, status, start_usec, end_usec, reason, valid, auto_complete, "
         "show_login_message, notify_lead_usec, created_usec, created_by_uid, started_usec, "
         "started_by_uid, finished_usec, finished_by_uid, steps_done, had_errors, comment, "
-        "login_message, notify_message, completion_note FROM windows WHERE id = ?1");
-    select_notify_ =
-        prepare("SELECT window_id, audience FROM window_notify WHERE window_id = ?1 ORDER BY seq");
-    select_hosts_ =
-        prepare("SELECT window_id, host FROM window_hosts WHERE window_id = ?1 ORDER BY seq");
+        "login_message, notify_message, completion_note FROM windows WHERE id BETWEEN ?1 AND ?2 "
+        "ORDER BY id");
+    select_notify_ = prepare(
+        "SELECT window_id, audience FROM window_notify WHERE window_id BETWEEN ?1 AND ?2 "
+        "ORDER BY window_id, seq");
+    select_hosts_ = prepare(
+        "SELECT window_id, host FROM window_hosts WHERE window_id BETWEEN ?1 AND ?2 "
+        "ORDER BY window_id, seq");
     select_prechecks_ = prepare(
         "SELECT window_id, name, description, severity, result, message FROM window_prechecks "
-        "WHERE window_id = ?1 ORDER BY seq");
+        "WHERE window_id BETWEEN ?1 AND ?2 ORDER BY window_id, seq");
     select_log_ = prepare(
-        "SELECT window_id, time_usec, level, message FROM window_log WHERE window_id = ?1 "
-        "ORDER BY seq");
+        "SELECT window_id, time_usec, level, message FROM window_log "
+        "WHERE window_id BETWEEN ?1 AND ?2 ORDER BY window_id, seq");
     upsert_host_state_ = prepare(
         "INSERT INTO host_states (host, state, message, changed_usec) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (host) DO UPDATE SET state = excluded.state, message = excluded.message, "
@@ -527,90 +530,98 @@ std::string SqliteWindowStore::column_text(sqlite3_stmt* s, int col, const char*
     return std::string(text, static_cast<std::size_t>(size));
 }
 
-std::optional<Window> SqliteWindowStore::read_window(WindowId id) {
-    Window w;
+std::vector<Window> SqliteWindowStore::read_windows(WindowId first, WindowId last) {
+    std::vector<Window> windows;
     {
         sqlite3_stmt* s = select_window_.get();
         ResetAfterUse reset(s);
-        bind_int(s, 1, id);
-        if (!step_row(s, "reading a window")) {
-            return std::nullopt;
-        }
-        w.id = column_u32(s, 0, "id");
-        const std::string status = column_text(s, 1, "status");
-        const auto parsed = parse_status(status);
-        if (!parsed) {
-            fail_decode(row_label(s) + ": unknown status \"" + status + "\"");
-        }
-        w.status = *parsed;
-        w.spec.start_usec = static_cast<Usec>(column_int(s, 2, "start_usec"));
-        w.spec.end_usec = static_cast<Usec>(column_int(s, 3, "end_usec"));
-        w.spec.reason = column_text(s, 4, "reason");
-        w.spec.valid = column_bool(s, 5, "valid");
-        w.spec.auto_complete = column_bool(s, 6, "auto_complete");
-        w.spec.show_login_message = column_bool(s, 7, "show_login_message");
-        w.spec.notify_lead_usec = static_cast<Usec>(column_int(s, 8, "notify_lead_usec"));
-        w.created_usec = static_cast<Usec>(column_int(s, 9, "created_usec"));
-        w.created_by_uid = column_u32(s, 10, "created_by_uid");
-        w.started_usec = static_cast<Usec>(column_int(s, 11, "started_usec"));
-        w.started_by_uid = column_u32(s, 12, "started_by_uid");
-        w.finished_usec = static_cast<Usec>(column_int(s, 13, "finished_usec"));
-        w.finished_by_uid = column_u32(s, 14, "finished_by_uid");
-        w.steps_done = column_u32(s, 15, "steps_done");
-        w.had_errors = column_bool(s, 16, "had_errors");
-        w.spec.comment = column_text(s, 17, "comment");
-        w.spec.login_message = column_text(s, 18, "login_message");
-        w.spec.notify_message = column_text(s, 19, "notify_message");
-        w.completion_note = column_text(s, 20, "completion_note");
-    }
-    {
-        sqlite3_stmt* s = select_notify_.get();
-        ResetAfterUse reset(s);
-        bind_int(s, 1, id);
-        while (step_row(s, "reading a window's audiences")) {
-            w.spec.notify.push_back(column_text(s, 1, "audience"));
-        }
-    }
-    {
-        sqlite3_stmt* s = select_hosts_.get();
-        ResetAfterUse reset(s);
-        bind_int(s, 1, id);
-        while (step_row(s, "reading a window's hosts")) {
-            w.spec.hosts.push_back(column_text(s, 1, "host"));
-        }
-    }
-    {
-        sqlite3_stmt* s = select_prechecks_.get();
-        ResetAfterUse reset(s);
-        bind_int(s, 1, id);
-        while (step_row(s, "reading a window's precheck results")) {
-            PrecheckResult r;
-            r.name = column_text(s, 1, "precheck name");
-            r.description = column_text(s, 2, "precheck description");
-            r.severity = column_text(s, 3, "precheck severity");
-            r.result = column_text(s, 4, "precheck result");
-            r.message = column_text(s, 5, "precheck message");
-            w.precheck_results.push_back(std::move(r));
-        }
-    }
-    {
-        sqlite3_stmt* s = select_log_.get();
-        ResetAfterUse reset(s);
-        bind_int(s, 1, id);
-        while (step_row(s, "reading a window's log")) {
-            LogEntry e;
-            e.time_usec = static_cast<Usec>(column_int(s, 1, "log time_usec"));
-            const std::string level = column_text(s, 2, "log level");
-            const auto parsed = parse_log_level(level);
+        bind_int(s, 1, first);
+        bind_int(s, 2, last);
+        while (step_row(s, "reading a window")) {
+            Window& w = windows.emplace_back();
+            w.id = column_u32(s, 0, "id");
+            const std::string status = column_text(s, 1, "status");
+            const auto parsed = parse_status(status);
             if (!parsed) {
-                fail_decode(row_label(s) + ": unknown log level \"" + level + "\"");
+                fail_decode(row_label(s) + ": unknown status \"" + status + "\"");
             }
-            e.level = *parsed;
-            e.message = column_text(s, 3, "log message");
-            w.log.push_back(std::move(e));
+            w.status = *parsed;
+            w.spec.start_usec = static_cast<Usec>(column_int(s, 2, "start_usec"));
+            w.spec.end_usec = static_cast<Usec>(column_int(s, 3, "end_usec"));
+            w.spec.reason = column_text(s, 4, "reason");
+            w.spec.valid = column_bool(s, 5, "valid");
+            w.spec.auto_complete = column_bool(s, 6, "auto_complete");
+            w.spec.show_login_message = column_bool(s, 7, "show_login_message");
+            w.spec.notify_lead_usec = static_cast<Usec>(column_int(s, 8, "notify_lead_usec"));
+            w.created_usec = static_cast<Usec>(column_int(s, 9, "created_usec"));
+            w.created_by_uid = column_u32(s, 10, "created_by_uid");
+            w.started_usec = static_cast<Usec>(column_int(s, 11, "started_usec"));
+            w.started_by_uid = column_u32(s, 12, "started_by_uid");
+            w.finished_usec = static_cast<Usec>(column_int(s, 13, "finished_usec"));
+            w.finished_by_uid = column_u32(s, 14, "finished_by_uid");
+            w.steps_done = column_u32(s, 15, "steps_done");
+            w.had_errors = column_bool(s, 16, "had_errors");
+            w.spec.comment = column_text(s, 17, "comment");
+            w.spec.login_message = column_text(s, 18, "login_message");
+            w.spec.notify_message = column_text(s, 19, "notify_message");
+            w.completion_note = column_text(s, 20, "completion_note");
         }
     }
-    return w;
+    if (windows.empty())
+        return windows;
+    // The rows of each list come ordered by window and position; the windows are ordered by id.
+    auto owner = [&](sqlite3_stmt* s) -> Window* {
+        const WindowId id = column_u32(s, 0, "window_id");
+        auto it = std::lower_bound(windows.begin(), windows.end(), id,
+                                   [](const Window& w, WindowId v) { return w.id < v; });
+        return it != windows.end() && it->id == id ? &*it : nullptr;
+    };
+    auto each_row = [&](const Stmt& stmt, const char* doing, auto&& take) {
+        sqlite3_stmt* s = stmt.get();
+        ResetAfterUse reset(s);
+        bind_int(s, 1, first);
+        bind_int(s, 2, last);
+        while (step_row(s, doing)) {
+            if (Window* w = owner(s))
+                take(*w, s);
+        }
+    };
+    each_row(select_notify_, "reading a window's audiences", [&](Window& w, sqlite3_stmt* s) {
+        w.spec.notify.push_back(column_text(s, 1, "audience"));
+    });
+    each_row(select_hosts_, "reading a window's hosts", [&](Window& w, sqlite3_stmt* s) {
+        w.spec.hosts.push_back(column_text(s, 1, "host"));
+    });
+    each_row(select_prechecks_, "reading a window's precheck results",
+             [&](Window& w, sqlite3_stmt* s) {
+                 PrecheckResult r;
+                 r.name = column_text(s, 1, "precheck name");
+                 r.description = column_text(s, 2, "precheck description");
+                 r.severity = column_text(s, 3, "precheck severity");
+                 r.result = column_text(s, 4, "precheck result");
+                 r.message = column_text(s, 5, "precheck message");
+                 w.precheck_results.push_back(std::move(r));
+             });
+    each_row(select_log_, "reading a window's log", [&](Window& w, sqlite3_stmt* s) {
+        LogEntry e;
+        e.time_usec = static_cast<Usec>(column_int(s, 1, "log time_usec"));
+        const std::string level = column_text(s, 2, "log level");
+        const auto parsed = parse_log_level(level);
+        if (!parsed) {
+            fail_decode(row_label(s) + ": unknown log level \"" + level + "\"");
+        }
+        e.level = *parsed;
+        e.message = column_text(s, 3, "log message");
+        w.log.push_back(std::move(e));
+    });
+    return windows;
+}
+
+std::optional<Window> SqliteWindowStore::read_window(WindowId id) {
+    auto windows = read_windows(id, id);
+    if (windows.empty())
+        return std::nullopt;
+    return std::move(windows.front());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -666,6 +677,12 @@ WindowStore::Contents SqliteWindowStore::load() {
 
 std::optional<Window> SqliteWindowStore::get(WindowId id) {
     return read_window(id);
+}
+
+std::vector<Window> SqliteWindowStore::get_range(WindowId first, WindowId last) {
+    if (first > last)
+        return {};
+    return read_windows(first, last);
 }
 
 std::uint32_t SqliteWindowStore::persisted_log_rows(WindowId id) {

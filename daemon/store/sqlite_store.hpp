@@ -36,6 +36,7 @@ class SqliteWindowStore final : public WindowStore {
 
     Contents load() override;
     std::optional<Window> get(WindowId id) override;
+    std::vector<Window> get_range(WindowId first, WindowId last) override;
     void save(const Window& w) override;
     std::map<std::string, StoredHostState> load_host_states() override;
     void save_host_states(const std::map<std::string, StoredHostState>& states) override;
@@ -60,6 +61,8 @@ class SqliteWindowStore final : public WindowStore {
     bool step_row(sqlite3_stmt* s, const char* doing);
     void step_done(sqlite3_stmt* s, const char* doing);
     std::optional<Window> read_window(WindowId id);
+    // The windows with ids first..last, ascending: one query per table, not one per window.
+    std::vector<Window> read_windows(WindowId first, WindowId last);
     std::uint32_t persisted_log_rows(WindowId id);
     [[noreturn]] void fail(const std::string& what, const std::string& todo) const;
     [[noreturn]] void fail_sqlite(const std::string& doing) const;

@@ -41,6 +41,7 @@ class MemoryStore final : public WindowStore {
     int host_state_saves = 0;      // transactions, not hosts
     int saves = 0;                 // successful window saves
     int gets = 0;                  // calls of get()
+    int range_gets = 0;            // calls of get_range()
     int saves_until_failure = -1;  // window saves that succeed before one throws (-1: none)
     bool fail_gets = false;
     bool fail_host_saves = false;
@@ -73,6 +74,15 @@ class MemoryStore final : public WindowStore {
         if (it == windows.end())
             return std::nullopt;
         return it->second;
+    }
+    std::vector<Window> get_range(WindowId first, WindowId last) override {
+        ++range_gets;
+        if (fail_gets)
+            throw StoreError("the database is locked");
+        std::vector<Window> out;
+        for (auto it = windows.lower_bound(first); it != windows.end() && it->first <= last; ++it)
+            out.push_back(it->second);
+        return out;
     }
     void save(const Window& w) override {
         if (saves_until_failure == 0) {

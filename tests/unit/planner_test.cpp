@@ -1660,6 +1660,44 @@ TEST_F(PlannerTest, AJustFinishedWindowIsCachedWithoutAStoreRead) {
     EXPECT_EQ(rig_.store.gets, gets);
 }
 
+TEST_F(PlannerTest, AnEnumerationReadsTheHistoryAheadInChunks) {
+    const WindowId n = Planner::kPrefetchChunk + 20;
+    for (WindowId id = 1; id <= n; ++id) {
+        rig_.store.put(stored_window(id, Status::Completed, kT0 - (2 * n - id) * kUsecPerDay,
+                                     kT0 - (2 * n - id - 1) * kUsecPerDay));
+    }
+    restart();
+    const WindowId live = schedule();
+    const int gets = rig_.store.gets;
+    planner().prefetch_history();
+    for (WindowId id = 1; id <= n; ++id) {
+        const Window* w = planner().find(id);
+        ASSERT_NE(w, nullptr);
+        EXPECT_EQ(*w, rig_.store.at(id));
+    }
+    ASSERT_NE(planner().find(live), nullptr);
+    EXPECT_EQ(planner().find(live)->status, Status::Scheduled) << "the live window, not a copy";
+    EXPECT_EQ(rig_.store.range_gets, 2) << "one read per chunk";
+    EXPECT_EQ(rig_.store.gets, gets) << "a window was read on its own";
+    planner().drop_prefetched();
+    ASSERT_NE(planner().find(1), nullptr);
+    EXPECT_EQ(rig_.store.gets, gets + 1) << "after the enumeration, history is read on demand";
+    EXPECT_EQ(rig_.store.range_gets, 2);
+}
+
+TEST_F(PlannerTest, AFailedChunkReadLeavesFindReadingOneByOne) {
+    rig_.store.put(stored_window(1, Status::Failed, kT0 - 2 * kUsecPerDay, kT0 - kUsecPerDay));
+    restart();
+    planner().prefetch_history();
+    rig_.store.fail_gets = true;
+    EXPECT_EQ(planner().find(1), nullptr) << "both reads failed";
+    rig_.store.fail_gets = false;
+    const int gets = rig_.store.gets;
+    EXPECT_NE(planner().find(1), nullptr);
+    EXPECT_GE(rig_.store.gets, gets);
+    planner().drop_prefetched();
+}
+
 TEST_F(PlannerTest, FindReturnsNothingWhenTheStoreFails) {
     rig_.store.put(stored_window(1, Status::Failed, kT0 - 2 * kUsecPerDay, kT0 - kUsecPerDay));
     restart();

@@ -233,6 +233,34 @@ TEST_F(StoreTest, GetOfUnknownIdIsNothing) {
     EXPECT_EQ(store.get(std::numeric_limits<WindowId>::max()), std::nullopt);
 }
 
+TEST_F(StoreTest, ARangeReadGivesEachWindowWholeAsGetDoes) {
+    SqliteWindowStore store(dir_);
+    // Windows with lists and logs of different lengths, and gaps between their ids, so that
+    // rows of one window's lists cannot be taken for another's.
+    for (WindowId id : {2u, 3u, 5u, 9u}) {
+        Window w = full_window(id);
+        w.spec.notify.resize(id % 4);
+        w.spec.hosts.resize(id % 3);
+        w.log.resize(id % 4);
+        w.precheck_results.resize(id % 2 ? 2 : 0);
+        store.save(w);
+    }
+    const auto all = store.get_range(1, 100);
+    ASSERT_EQ(all.size(), 4u);
+    std::vector<WindowId> ids;
+    for (const auto& w : all) {
+        ids.push_back(w.id);
+        EXPECT_EQ(std::optional<Window>(w), store.get(w.id)) << "window " << w.id;
+    }
+    EXPECT_EQ(ids, (std::vector<WindowId>{2, 3, 5, 9}));
+    const auto middle = store.get_range(3, 5);
+    ASSERT_EQ(middle.size(), 2u);
+    EXPECT_EQ(middle[0].id, 3u);
+    EXPECT_EQ(middle[1].id, 5u);
+    EXPECT_TRUE(store.get_range(6, 8).empty());
+    EXPECT_TRUE(store.get_range(9, 2).empty()) << "first after last";
+}
+
 TEST_F(StoreTest, LoadGivesSummariesInIdOrderUnfinishedInFullAndLastId) {
     {
         SqliteWindowStore store(dir_);
