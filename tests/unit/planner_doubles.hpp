@@ -44,6 +44,7 @@ class MemoryStore final : public WindowStore {
     int range_gets = 0;            // calls of get_range()
     int saves_until_failure = -1;  // window saves that succeed before one throws (-1: none)
     bool fail_gets = false;
+    bool fail_range_gets = false;
     bool fail_host_saves = false;
     std::vector<std::string> violations;  // broken promises of the port, for the test to check
 
@@ -77,7 +78,7 @@ class MemoryStore final : public WindowStore {
     }
     std::vector<Window> get_range(WindowId first, WindowId last) override {
         ++range_gets;
-        if (fail_gets)
+        if (fail_gets || fail_range_gets)
             throw StoreError("the database is locked");
         std::vector<Window> out;
         for (auto it = windows.lower_bound(first); it != windows.end() && it->first <= last; ++it)
