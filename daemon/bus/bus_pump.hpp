@@ -36,7 +36,7 @@ class PumpedBus {
 struct PumpLimits {
     unsigned messages_per_turn = 64;
     // A turn also ends once it has taken this long: one costly call (GetManagedObjects over a
-    // long history takes about 0.5 s for 10,000 windows) holds the loop for itself alone.
+    // long history takes about 0.3 s for 10,000 windows) holds the loop for itself alone.
     std::chrono::microseconds time_per_turn{10000};
 };
 
