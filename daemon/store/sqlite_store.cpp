@@ -520,6 +520,15 @@ bool SqliteWindowStore::column_bool(sqlite3_stmt* s, int col, const char* what) 
     return v == 1;
 }
 
+Status SqliteWindowStore::column_status(sqlite3_stmt* s, int col) const {
+    const std::string status = column_text(s, col, "status");
+    const auto parsed = parse_status(status);
+    if (!parsed) {
+        fail_decode(row_label(s) + ": unknown status \"" + status + "\"");
+    }
+    return *parsed;
+}
+
 std::string SqliteWindowStore::column_text(sqlite3_stmt* s, int col, const char* what) const {
     if (sqlite3_column_type(s, col) != SQLITE_TEXT) {
         fail_decode(row_label(s) + ": " + what + " is not text");
@@ -540,12 +549,7 @@ std::vector<Window> SqliteWindowStore::read_windows(WindowId first, WindowId las
         while (step_row(s, "reading a window")) {
             Window& w = windows.emplace_back();
             w.id = column_u32(s, 0, "id");
-            const std::string status = column_text(s, 1, "status");
-            const auto parsed = parse_status(status);
-            if (!parsed) {
-                fail_decode(row_label(s) + ": unknown status \"" + status + "\"");
-            }
-            w.status = *parsed;
+            w.status = column_status(s, 1);
             w.spec.start_usec = static_cast<Usec>(column_int(s, 2, "start_usec"));
             w.spec.end_usec = static_cast<Usec>(column_int(s, 3, "end_usec"));
             w.spec.reason = column_text(s, 4, "reason");
@@ -636,12 +640,7 @@ WindowStore::Contents SqliteWindowStore::load() {
         while (step_row(s, "listing the windows")) {
             WindowSummary sum;
             sum.id = column_u32(s, 0, "id");
-            const std::string status = column_text(s, 1, "status");
-            const auto parsed = parse_status(status);
-            if (!parsed) {
-                fail_decode(row_label(s) + ": unknown status \"" + status + "\"");
-            }
-            sum.status = *parsed;
+            sum.status = column_status(s, 1);
             sum.start_usec = static_cast<Usec>(column_int(s, 2, "start_usec"));
             sum.end_usec = static_cast<Usec>(column_int(s, 3, "end_usec"));
             sum.reason = column_text(s, 4, "reason");

@@ -73,6 +73,7 @@ class SqliteWindowStore final : public WindowStore {
     std::uint32_t column_u32(sqlite3_stmt* s, int col, const char* what) const;
     bool column_bool(sqlite3_stmt* s, int col, const char* what) const;
     std::string column_text(sqlite3_stmt* s, int col, const char* what) const;
+    Status column_status(sqlite3_stmt* s, int col) const;
 
     std::filesystem::path path_;
     // Declared before the statements so that it is closed after they are finalized.
