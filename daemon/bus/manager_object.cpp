@@ -50,7 +50,7 @@ Caller ManagerObject::current_caller() {
 template <class Reply, class Check, class Act>
 void ManagerObject::authorized(const std::shared_ptr<Reply>& reply, Action action,
                                const char* method, Check&& check, Act&& act) {
-    auto fail = [this, reply](const Error& e) { reply->returnError(to_sdbus(e)); };
+    auto fail = [reply](const Error& e) { reply->returnError(to_sdbus(e)); };
     guarded(
         [&] {
             // A check may say which action the decoded request needs (ScheduleWindow: "run" for
