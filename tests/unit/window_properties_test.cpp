@@ -98,8 +98,9 @@ TEST(WindowProperties, EachFieldBitNamesOneChangingProperty) {
         EXPECT_EQ(changed_property_names(p.field), std::vector<const char*>{p.name});
     }
     EXPECT_EQ(bits.size(), 20u) << "every WindowField has its property";
-    EXPECT_EQ(changed_property_names(kFieldStatus | kFieldLog),
-              (std::vector<const char*>{"Status", "Log"}));
+    const auto both = changed_property_names(kFieldStatus | kFieldLog);
+    EXPECT_EQ(std::vector<std::string>(both.begin(), both.end()),
+              (std::vector<std::string>{"Status", "Log"}));
 }
 
 TEST(WindowProperties, TheVtableHasEveryPropertyWithItsSignatureAndFlags) {
