@@ -27,6 +27,24 @@ struct HostConfig {
     Usec timeout_usec = 30 * kUsecPerSec;
 };
 
+// [Hosts NAME], Backend=batch: a group of hosts flipped by one engine, BatchSize hosts per run of
+// its commands, which speak the batch protocol (daemon/fleet/batch_protocol.hpp).
+struct HostGroupConfig {
+    std::string name;
+    // Hosts= expanded (common/hostlist.hpp), in order, without duplicates; may be empty when
+    // HostsCommand= lists them.
+    std::vector<std::string> hosts;
+    // HostsCommand=: prints the engine's hosts, one a line (run at start-up, Reload, DryRun and
+    // Start); empty: none.
+    std::vector<std::string> hosts_command;
+    // May contain %w and %% (no %h: the hosts come on standard input).
+    std::vector<std::string> enter_command;
+    std::vector<std::string> leave_command;
+    std::vector<std::string> status_command;  // empty: no status command
+    unsigned batch_size = 1000;               // 1..100000
+    Usec timeout_usec = 10 * kUsecPerMinute;  // per run of a command, for the whole batch
+};
+
 struct CheckConfig {
     std::string name;
     CheckType type = CheckType::Command;
@@ -50,6 +68,9 @@ struct Config {
     std::filesystem::path runtime_directory = "/run/maintenanced";
     SchedulerKind scheduler = SchedulerKind::Auto;
     unsigned max_parallel_hosts = 64;
+    // The default error budget of a window, as written (checked with ErrorBudget::parse); empty:
+    // none.
+    std::string max_failed_hosts;
     // [Access]
     std::vector<std::string> admin_groups = {"sudo", "wheel", "maintadmin"};
     // [Notify]
@@ -63,6 +84,9 @@ struct Config {
     // With no [Host] section anywhere, the local host is the only host:
     // {name "localhost", Backend=local}.
     std::vector<HostConfig> hosts;
+    // [Hosts NAME], in order of first appearance. A group's name and its hosts' names are distinct
+    // from every [Host] name and from every other group's names and hosts (checked at load).
+    std::vector<HostGroupConfig> host_groups;
     std::vector<CheckConfig> checks;
     // The files that were read, in order (for logs and `maintenancectl status`).
     std::vector<std::filesystem::path> sources;
