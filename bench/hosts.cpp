@@ -383,22 +383,22 @@ Result run_scenario(const Scenario& s, const Options& options, CounterFile& coun
     const double children_before = cpu_seconds(RUSAGE_CHILDREN);
     const auto begin = Clock::now();
     Clock::time_point end;
-    fleet_under_test.flip(
-        names, true, 1,
-        [&](const maint::HostFlip& flip) {
-            if (flip.ok) {
-                ++r.ok;
-            } else {
-                if (r.failed++ == 0)
-                    r.first_failure = flip.message;
-            }
-        },
-        [&] {
-            end = Clock::now();
-            done = true;
-            sample();
-            sampler.cancel();
-        });
+    maint::HostFleet::FlipCallbacks callbacks;
+    callbacks.each = [&](const maint::HostFlip& flip) {
+        if (flip.ok) {
+            ++r.ok;
+        } else {
+            if (r.failed++ == 0)
+                r.first_failure = flip.message;
+        }
+    };
+    callbacks.done = [&] {
+        end = Clock::now();
+        done = true;
+        sample();
+        sampler.cancel();
+    };
+    fleet_under_test.flip(names, true, maint::FlipContext{1, "bench"}, std::move(callbacks));
     r.flip_call_ms = std::chrono::duration<double, std::milli>(Clock::now() - begin).count();
     sample();  // right after the first spawns, before the loop runs
     if (!done)

@@ -96,6 +96,8 @@ class MaintenanceClient::ManagerProxy final
     void onWindowStarted(const uint32_t&, const sdbus::ObjectPath&) override {}
     void onWindowFinished(const uint32_t&, const sdbus::ObjectPath&, const std::string&) override {}
     void onHostStateChanged(const std::string&, const std::string&) override {}
+    void onHostsFlipped(const uint32_t&, const sdbus::ObjectPath&, const uint32_t&, const uint32_t&,
+                        const uint32_t&) override {}
     void onPropertiesChanged(const std::string&, const Props&,
                              const std::vector<std::string>&) override {}
 };

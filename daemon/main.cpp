@@ -29,6 +29,7 @@
 #include "sd_bus_access.hpp"
 #include "store/sqlite_store.hpp"
 #include "system/checks.hpp"
+#include "system/asio_deferrer.hpp"
 #include "system/hosts.hpp"
 #include "system/internal_scheduler.hpp"
 #include "system/journal.hpp"
@@ -97,13 +98,17 @@ std::optional<Options> parse_arguments(int argc, char** argv, int& exit_code) {
     return o;
 }
 
-maint::PlannerSettings settings_from(const maint::Config& c) {
+maint::PlannerSettings settings_from(const maint::Config& c, const maint::SystemHosts& hosts) {
     maint::PlannerSettings s;
     s.default_lead_usec = c.lead_time_usec;
+    s.default_max_failed_hosts = c.max_failed_hosts;
     for (const auto& a : c.audiences)
         s.known.audiences.push_back(a.name);
     for (const auto& h : c.hosts)
         s.known.hosts.push_back(h.name);
+    for (const auto& g : c.host_groups)
+        s.known.hosts.push_back(g.name);
+    s.known.grouped_hosts = hosts.grouped_hosts();
     return s;
 }
 
@@ -197,7 +202,8 @@ int run(const Options& options) {
     SystemdScheduler* systemd_scheduler = nullptr;
     auto scheduler =
         make_scheduler(config.scheduler, io, *connection, clock, listeners, systemd_scheduler);
-    SystemHosts hosts(io, config.hosts, config.max_parallel_hosts);
+    SystemHosts hosts(io, config.hosts, config.host_groups, config.max_parallel_hosts);
+    AsioDeferrer deferrer(io);
     SystemChecks prechecks(io, *connection, hosts, config.checks);
     AdminGroups admins(config.admin_groups);
     LogindSessions sessions(io, *connection, admins);
@@ -210,8 +216,10 @@ int run(const Options& options) {
     journal::LifecycleLog lifecycle_log;
     listeners.add(lifecycle_log);
 
-    Planner planner({store, *scheduler, clock, prechecks, hosts, sessions, notifier},
-                    settings_from(config), listeners);
+    Planner planner({store, *scheduler, clock, prechecks, hosts, sessions, notifier, deferrer},
+                    settings_from(config, hosts), listeners);
+    // A group's HostsCommand= may list other hosts at any listing: a window may name them.
+    hosts.on_groups_changed([&] { planner.set_settings(settings_from(config, hosts)); });
     planner.load();
     RuntimeState runtime(config.runtime_directory, admins, &sessions, planner);
     listeners.add(runtime);
@@ -229,12 +237,13 @@ int run(const Options& options) {
             journal::warning("StateDirectory= and RuntimeDirectory= take effect at the next start");
         }
         prechecks.set_checks(next.checks);
-        hosts.set_hosts(next.hosts, next.max_parallel_hosts);
-        planner.set_settings(settings_from(next));
+        hosts.set_hosts(next.hosts, next.host_groups, next.max_parallel_hosts);
+        planner.set_settings(settings_from(next, hosts));
         admins.set(next.admin_groups);
         notifier.set_settings(notifier_settings(next, systemd_run));
         runtime.sync();  // the state file names the admin groups
         config = std::move(next);
+        hosts.refresh_groups([] {});
         journal::notice("Configuration reloaded");
     };
 
@@ -251,6 +260,7 @@ int run(const Options& options) {
     bus::BusAnnouncer announcer(manager, windows);
     listeners.add(announcer);
 
+    hosts.refresh_groups([] {});
     planner.resume();
     runtime.sync();  // a window in progress before a restart keeps its logins closed
     connection->requestName(bus::kBusName);

@@ -78,6 +78,8 @@ class DaemonWatch::Manager final
         watch_.on_finished(id, window, status);
     }
     void onHostStateChanged(const std::string&, const std::string&) override {}
+    void onHostsFlipped(const uint32_t&, const sdbus::ObjectPath&, const uint32_t&, const uint32_t&,
+                        const uint32_t&) override {}
 
     DaemonWatch& watch_;
 };

@@ -48,6 +48,12 @@ void BusAnnouncer::host_state_changed(const std::string& host, HostState state) 
     manager_.emitHostStateChanged(host, std::string(to_string(state)));
 }
 
+void BusAnnouncer::hosts_flipped(const Window& w) {
+    manager_.emitHostsFlipped(w.id, sdbus::ObjectPath(window_path(w.id)),
+                              w.host_progress.in_maintenance, w.host_progress.failed,
+                              w.host_progress.skipped);
+}
+
 void BusAnnouncer::problem(WindowId, const std::string&) {}
 
 }  // namespace maint::bus

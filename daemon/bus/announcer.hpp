@@ -21,6 +21,7 @@ class BusAnnouncer final : public PlannerListener {
     void window_finished(const Window& w) override;
     void manager_changed(const ManagerView& before, const ManagerView& after) override;
     void host_state_changed(const std::string& host, HostState state) override;
+    void hosts_flipped(const Window& w) override;
     void problem(WindowId id, const std::string& what) override;
 
   private:

@@ -183,4 +183,32 @@ bool flag_option(const OptionList& options, std::string_view argument, std::stri
     return flag.value_or(false);
 }
 
+StartFlags start_options(const OptionList& options) {
+    StartFlags out;
+    std::optional<bool> force;
+    for (const auto& [k, v] : options) {
+        if (k == "Force") {
+            if (force)
+                invalid("options", "'Force' given twice");
+            force = option_value<bool>("options", k, v, "b");
+        } else if (k == "MaxFailedHosts") {
+            if (out.max_failed_hosts)
+                invalid("options", "'MaxFailedHosts' given twice");
+            out.max_failed_hosts = option_value<std::string>("options", k, v, "s");
+        } else {
+            invalid("options", "unknown key '" + shown(k) + "'; the keys are 'Force' and "
+                                                         "'MaxFailedHosts'");
+        }
+    }
+    out.force = force.value_or(false);
+    return out;
+}
+
+void no_options(const OptionList& options, std::string_view argument) {
+    if (!options.empty()) {
+        invalid(argument, "unknown key '" + shown(options.front().first) +
+                              "'; no keys are defined (pass an empty dictionary)");
+    }
+}
+
 }  // namespace maint::bus

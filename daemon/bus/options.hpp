@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -60,5 +61,13 @@ WindowChanges schedule_options(const OptionList& options);
 WindowChanges update_changes(const OptionList& options);
 // Start's options: Force. Complete's options: Failed. Returns the flag (false when absent).
 bool flag_option(const OptionList& options, std::string_view argument, std::string_view key);
+// Start's options: Force b, MaxFailedHosts s (checked by the planner).
+struct StartFlags {
+    bool force = false;
+    std::optional<std::string> max_failed_hosts;
+};
+StartFlags start_options(const OptionList& options);
+// An a{sv} for which no key is defined yet (RetryHosts'): any key is InvalidArgs.
+void no_options(const OptionList& options, std::string_view argument);
 
 }  // namespace maint::bus

@@ -73,6 +73,8 @@ const sd_bus_vtable kWindowMethods[] = {
                              WindowObjects::method_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("Update", "a{sv}", SD_BUS_PARAM(changes), "", ,
                              WindowObjects::method_update, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("RetryHosts", "a{sv}", SD_BUS_PARAM(options), "", ,
+                             WindowObjects::method_retry_hosts, SD_BUS_VTABLE_UNPRIVILEGED),
 };
 
 // Start, the methods, the properties, end: made once, kept for the life of the process (sd-bus
@@ -220,10 +222,12 @@ int WindowObjects::method_start(sd_bus_message* m, void* window, sd_bus_error* e
     WindowObjects& self = self_of(m);
     const WindowId id = W(window).id;
     return handle(m, error, "Start", [&] {
-        const bool force = flag_option(options_from(m), "options", "Force");
-        return Decoded{&self.authorizer_, force ? Action::ForceStart : Action::Run,
-                       Act{[&self, id, force](const Caller& c, const Reply& reply) {
-                           self.planner_.start(id, force, Actor{c.uid, c.pid},
+        const StartFlags flags = start_options(options_from(m));
+        const Planner::StartOptions options{flags.force, flags.max_failed_hosts};
+        Planner::check_start_options(options);
+        return Decoded{&self.authorizer_, options.force ? Action::ForceStart : Action::Run,
+                       Act{[&self, id, options](const Caller& c, const Reply& reply) {
+                           self.planner_.start(id, options, Actor{c.uid, c.pid},
                                                [reply](std::optional<Error> e) {
                                                    if (e) {
                                                        reply->fail(*e);
@@ -295,6 +299,21 @@ int WindowObjects::method_update(sd_bus_message* m, void* window, sd_bus_error* 
                                                ": call again");
                            }
                            self.planner_.update(id, changes, Actor{c.uid, c.pid});
+                           reply->ok();
+                       }}};
+    });
+}
+
+int WindowObjects::method_retry_hosts(sd_bus_message* m, void* window, sd_bus_error* error) {
+    WindowObjects& self = self_of(m);
+    const WindowId id = W(window).id;
+    return handle(m, error, "RetryHosts", [&] {
+        no_options(options_from(m), "options");
+        if (!self.planner_.exists(id))
+            throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
+        return Decoded{&self.authorizer_, Action::Run,
+                       Act{[&self, id](const Caller& c, const Reply& reply) {
+                           self.planner_.retry_hosts(id, Actor{c.uid, c.pid});
                            reply->ok();
                        }}};
     });

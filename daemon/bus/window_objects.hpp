@@ -37,6 +37,7 @@ class WindowObjects {
     static int method_complete(sd_bus_message* m, void* window, sd_bus_error* error);
     static int method_cancel(sd_bus_message* m, void* window, sd_bus_error* error);
     static int method_update(sd_bus_message* m, void* window, sd_bus_error* error);
+    static int method_retry_hosts(sd_bus_message* m, void* window, sd_bus_error* error);
 
   private:
     static WindowObjects& self_of(sd_bus_message* m);

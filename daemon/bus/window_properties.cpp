@@ -63,6 +63,23 @@ int append(sd_bus_message* reply, const std::vector<LogEntry>& log) {
     return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
+int append(sd_bus_message* reply, const HostProgress& p) {
+    return sd_bus_message_append(reply, "(uuuuu)", p.total, p.in_maintenance, p.failed,
+                                 p.skipped, p.pending);
+}
+
+int append(sd_bus_message* reply, const SharedHostResults& results) {
+    int r = sd_bus_message_open_container(reply, SD_BUS_TYPE_ARRAY, "(ssst)");
+    for (const auto& h : results.get()) {
+        if (r < 0)
+            return r;
+        r = sd_bus_message_append(reply, "(ssst)", h.host.c_str(),
+                                  std::string(to_string(h.result)).c_str(), h.message.c_str(),
+                                  h.time_usec);
+    }
+    return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
 int append(sd_bus_message* reply, Status status) {
     return sd_bus_message_append_basic(reply, SD_BUS_TYPE_STRING,
                                        std::string(to_string(status)).c_str());
@@ -141,6 +158,12 @@ const std::array kProperties = {
     WindowProperty{"PrecheckResults", "a(sssss)", kInvalidate, kFieldPrecheckResults,
                    get<FIELD(precheck_results)>, kNo, nullptr},
     WindowProperty{"Log", "a(tss)", kInvalidate, kFieldLog, get<FIELD(log)>, kNo, nullptr},
+    WindowProperty{"MaxFailedHosts", "s", kChange, kFieldMaxFailedHosts,
+                   get<SPEC(max_failed_hosts)>, kBoth, set<&WindowChanges::max_failed_hosts>},
+    WindowProperty{"HostProgress", "(uuuuu)", kChange, kFieldHostProgress,
+                   get<FIELD(host_progress)>, kNo, nullptr},
+    WindowProperty{"HostResults", "a(ssst)", kInvalidate, kFieldHostResults,
+                   get<FIELD(host_results)>, kNo, nullptr},
 };
 #undef SPEC
 #undef FIELD

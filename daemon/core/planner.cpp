@@ -9,11 +9,11 @@
 
 #include "common/text.hpp"
 #include "common/timestamp.hpp"
+#include "core/planner_internal.hpp"
 
 namespace maint {
 namespace {
 
-constexpr std::size_t kHistoryCacheSize = 8;
 // A wake-up this much earlier than its time is a clock that jumped back: re-arm instead.
 constexpr Usec kTimerSlackUsec = kUsecPerSec;
 
@@ -62,10 +62,6 @@ std::uint32_t reminders_due(const Window& w, Usec t) {
             steps |= r.step;
     }
     return steps;
-}
-
-std::string window_name(WindowId id) {
-    return "window " + std::to_string(id);
 }
 
 std::string uid_name(Uid uid) {
@@ -126,6 +122,9 @@ const FieldRule kFieldRules[] = {
     RULE(kFieldCompletionNote, "completion note", completion_note),
     RULE(kFieldPrecheckResults, "precheck results", precheck_results),
     RULE(kFieldLog, "log", log),
+    SPEC_RULE(kFieldMaxFailedHosts, "error budget", max_failed_hosts),
+    RULE(kFieldHostProgress, "host progress", host_progress),
+    RULE(kFieldHostResults, "host results", results_version),
 };
 #undef SPEC_RULE
 #undef RULE
@@ -207,7 +206,7 @@ void Planner::resume_window(WindowId id, Usec t) {
         send_notice(id, Notice::Started);
     }
     const Window& again = live_.at(id);
-    if (!again.done(kStepHostsEntered) || !again.done(kStepSessionsEnded)) {
+    if (!again.done(kStepSessionsEnded)) {
         commit(id, [&](Window& x) {
             add_log(x, LogLevel::Warning,
                     "The daemon stopped while the window was starting; finishing the steps "
@@ -217,6 +216,13 @@ void Planner::resume_window(WindowId id, Usec t) {
         // The starter's process is gone with the old daemon's caller; no session is spared
         // beyond the admins'.
         run_start_steps(id, 0, [](std::optional<Error>) {});
+    } else if (!again.done(kStepHostsEntered)) {
+        commit(id, [&](Window& x) {
+            add_log(x, LogLevel::Warning,
+                    "The daemon stopped during the flip of the hosts; it goes on with the hosts "
+                    "that have no result.");
+        });
+        begin_flip(id);
     }
 }
 
@@ -231,6 +237,7 @@ WindowSpec Planner::schedule_spec(const WindowChanges& request) const {
     WindowSpec spec;
     spec.notify_lead_usec = settings_.default_lead_usec;
     spec.hosts = settings_.known.hosts;
+    spec.max_failed_hosts = settings_.default_max_failed_hosts;
     spec = apply_changes(std::move(spec), request);
     WindowChanges changed = request;
     changed.start_usec = spec.start_usec;  // both times are arguments of ScheduleWindow
@@ -387,8 +394,10 @@ void Planner::complete(WindowId id, const std::string& note, const std::vector<s
         throw Error(Errc::InvalidState, "Window " + std::to_string(id) + " is still starting (" +
                                             b->second + "); complete it when that is done");
     }
-    const Status outcome =
-        failed ? Status::Failed : (w.had_errors ? Status::CompletedWithErrors : Status::Completed);
+    stop_flip(id, "the window was completed during the flip");
+    const Status outcome = failed ? Status::Failed
+                                  : (live_.at(id).had_errors ? Status::CompletedWithErrors
+                                                             : Status::Completed);
     std::string line = "Finished by " + uid_name(by.uid) + " as " +
                        std::string(to_string(outcome)) + (note.empty() ? "." : ": " + note);
     if (outcome == Status::CompletedWithErrors) {
@@ -398,7 +407,8 @@ void Planner::complete(WindowId id, const std::string& note, const std::vector<s
            outcome == Status::Completed ? LogLevel::Info : LogLevel::Warning, notify);
 }
 
-void Planner::start(WindowId id, bool force, const Actor& by, Done done) {
+void Planner::start(WindowId id, const StartOptions& options, const Actor& by, Done done) {
+    check_start_options(options);
     const Window& w = live(id, "started");
     if (w.status != Status::Scheduled)
         refuse_state(w, "started");
@@ -407,7 +417,7 @@ void Planner::start(WindowId id, bool force, const Actor& by, Done done) {
                     "Window " + std::to_string(id) + " is already " + b->second);
     }
     busy_[id] = "running its prechecks";
-    StartRequest req{id, force, false, by};
+    StartRequest req{id, options.force, false, by, options.max_failed_hosts};
     ports_.prechecks.run([this, req, done = std::move(done)](std::vector<PrecheckResult> checks) {
         begin(req, checks, done);
     });
@@ -458,6 +468,7 @@ void Planner::begin(const StartRequest& req, const std::vector<PrecheckResult>& 
             x.started_usec = now();
             x.started_by_uid = req.by.uid;
             x.steps_done |= kStepStartAnnounced;  // before sending: at most once
+            x.flip_budget = req.max_failed_hosts.value_or(x.spec.max_failed_hosts);
             if (!ready) {
                 add_log(x, LogLevel::Warning,
                         "Forced by " + uid_name(req.by.uid) + " despite failed checks: " + failed);
@@ -472,97 +483,20 @@ void Planner::begin(const StartRequest& req, const std::vector<PrecheckResult>& 
     }
     listener_.window_started(live_.at(req.id));
     send_notice(req.id, Notice::Started);
-    busy_[req.id] = "entering maintenance";
+    busy_[req.id] = "ending the login sessions";
     run_start_steps(req.id, req.by.pid, std::move(done));
 }
 
 void Planner::run_start_steps(WindowId id, std::uint32_t except_pid, Done done) {
-    enter_hosts(id, [this, id, except_pid, done] {
-        end_sessions(id, except_pid, [this, id, done] {
-            busy_.erase(id);
-            if (auto it = live_.find(id); it != live_.end())
-                rearm(it->second);
-            done(std::nullopt);
-        });
+    // The sessions first (quick, and the point of a window), then Start replies; the flip of a
+    // fleet may take minutes and goes on in the loop.
+    end_sessions(id, except_pid, [this, id, done] {
+        busy_.erase(id);
+        if (auto it = live_.find(id); it != live_.end())
+            rearm(it->second);
+        done(std::nullopt);
+        begin_flip(id);
     });
-}
-
-void Planner::enter_hosts(WindowId id, std::function<void()> next) {
-    const Window& w = live_.at(id);
-    if (w.done(kStepHostsEntered)) {
-        next();
-        return;
-    }
-    const std::vector<std::string> hosts = w.spec.hosts;
-    auto mark_done = [this, id](LogLevel level, const std::string& line, bool error) {
-        commit_or_report(id, [&](Window& x) {
-            x.steps_done |= kStepHostsEntered;
-            if (error)
-                x.had_errors = true;
-            add_log(x, level, line);
-        });
-    };
-    if (hosts.empty()) {
-        mark_done(LogLevel::Info, "No hosts to put into maintenance.", false);
-        next();
-        return;
-    }
-    // Each host's line goes into the Log, but not one commit per host: a commit copies and
-    // saves the whole window (its hosts and its Log), which made a 1,000-host flip quadratic.
-    // Lines are committed in batches, and the rest with the summary at the end.
-    struct Flips {
-        std::vector<HostFlip> pending;
-        std::map<std::string, StoredHostState> unsaved;  // the pending hosts' states
-        std::size_t failures = 0;
-    };
-    constexpr std::size_t kLinesPerCommit = 64;
-    auto flips = std::make_shared<Flips>();
-    // The hosts' states are announced as they come and saved with their batch: the Log is the
-    // record, the state a convenience, and a flip cut short by a crash is run again on resume.
-    auto flush = [this, id, flips](std::function<void(Window&)> also) {
-        save_hosts(flips->unsaved);
-        flips->unsaved.clear();
-        commit_or_report(id, [&](Window& x) {
-            for (const auto& f : flips->pending) {
-                if (!f.ok)
-                    x.had_errors = true;
-                add_log(x, f.ok ? LogLevel::Info : LogLevel::Error, f.message);
-            }
-            if (also)
-                also(x);
-        });
-        flips->pending.clear();
-    };
-    try {
-        ports_.hosts.flip(
-            hosts, true, id,
-            [this, flips, flush](const HostFlip& flip) {
-                if (!flip.ok)
-                    ++flips->failures;
-                record_host(flip, &flips->unsaved);
-                flips->pending.push_back(flip);
-                if (flips->pending.size() >= kLinesPerCommit)
-                    flush(nullptr);
-            },
-            [this, flips, flush, total = hosts.size(), next] {
-                const std::size_t failed = flips->failures;
-                const std::size_t ok = total - failed;
-                const std::string line =
-                    "Hosts: " + std::to_string(ok) + " of " + std::to_string(total) +
-                    " in maintenance" + (failed ? ", " + std::to_string(failed) + " failed." : ".");
-                flush([&](Window& x) {
-                    x.steps_done |= kStepHostsEntered;
-                    add_log(x, failed ? LogLevel::Warning : LogLevel::Info, line);
-                });
-                next();
-            });
-    } catch (const Error& e) {
-        // The backend refused outright (NotSupported): recorded, not silently skipped.
-        const bool unsupported = e.code() == Errc::NotSupported;
-        mark_done(unsupported ? LogLevel::Warning : LogLevel::Error,
-                  std::string("Hosts were not put into maintenance: ") + e.what(), !unsupported);
-        next();
-    }
 }
 
 void Planner::end_sessions(WindowId id, std::uint32_t except_pid, std::function<void()> next) {
@@ -613,21 +547,22 @@ void Planner::set_host_maintenance(const std::string& host, bool enabled, const 
                                    Done done) {
     check_host_name("host", host);
     const auto& known = settings_.known.hosts;
-    if (std::find(known.begin(), known.end(), host) == known.end()) {
+    if (!settings_.known.is_host(host)) {
         throw Error(Errc::NoSuchHost, "There is no host '" + host + "' in the configuration" +
-                                          (known.empty() ? "" : "; hosts: " + join(known, ", ")));
+                                          (known.empty() || known.size() > 32
+                                               ? ""
+                                               : "; hosts and groups: " + join(known, ", ")));
     }
     auto result = std::make_shared<std::optional<Error>>();
-    ports_.hosts.flip(
-        {host}, enabled, 0,
-        [this, result, enabled, by](const HostFlip& flip) {
-            record_host(flip);
-            listener_.host_flipped_by_hand(flip, enabled, by.uid);
-            if (!flip.ok) {
-                *result = Error(Errc::HostFailed, flip.message);
-            }
-        },
-        [result, done = std::move(done)] { done(*result); });
+    HostFleet::FlipCallbacks callbacks;
+    callbacks.each = [this, result, enabled, by](const HostFlip& flip) {
+        record_host(flip);
+        listener_.host_flipped_by_hand(flip, enabled, by.uid);
+        if (!flip.ok)
+            *result = Error(Errc::HostFailed, flip.message);
+    };
+    callbacks.done = [result, done = std::move(done)] { done(*result); };
+    ports_.hosts.flip({host}, enabled, FlipContext{}, std::move(callbacks));
 }
 
 void Planner::list_hosts(std::function<void(Outcome<std::vector<HostReport>>)> done) {
@@ -764,7 +699,7 @@ void Planner::on_timer(WindowId id, TimerKind kind) {
                 }
                 busy_[id] = "running its prechecks";
                 ports_.prechecks.run([this, id](std::vector<PrecheckResult> checks) {
-                    begin(StartRequest{id, false, true, Actor{0, 0}}, checks,
+                    begin(StartRequest{id, false, true, Actor{0, 0}, std::nullopt}, checks,
                           [this, id](std::optional<Error> e) {
                               // A refusal by the prechecks already failed the window, in its
                               // log; anything else nobody else would hear of.
@@ -793,8 +728,9 @@ void Planner::on_timer(WindowId id, TimerKind kind) {
                                LogLevel::Info);
                     }
                 } else if (w.status == Status::InProgress && w.spec.auto_complete) {
-                    const Status outcome =
-                        w.had_errors ? Status::CompletedWithErrors : Status::Completed;
+                    stop_flip(id, "the window ended during the flip");
+                    const Status outcome = live_.at(id).had_errors ? Status::CompletedWithErrors
+                                                                   : Status::Completed;
                     finish(id, outcome, "", 0,
                            "Finished automatically at its end as " +
                                std::string(to_string(outcome)) + ".",
@@ -819,51 +755,6 @@ Window Planner::current(WindowId id) {
     if (const Window* w = find(id))
         return *w;
     throw Error(Errc::NoSuchWindow, "There is no window " + std::to_string(id));
-}
-
-template <class Change>
-void Planner::commit(WindowId id, Change&& change) {
-    const ManagerView before_view = manager_view();
-    const Window before = current(id);
-    Window after = before;
-    change(after);
-    try {
-        ports_.store.save(after);
-    } catch (const StoreError& e) {
-        throw Error(Errc::Failed, "Could not save " + window_name(id) + ": " + e.what());
-    }
-    const std::uint32_t fields = changed_fields(before, after);
-    auto summary = std::lower_bound(summaries_.begin(), summaries_.end(), id,
-                                    [](const WindowSummary& s, WindowId v) { return s.id < v; });
-    if (summary != summaries_.end() && summary->id == id)
-        *summary = summarize(after);
-    history_cache_.remove_if([id](const Window& w) { return w.id == id; });
-    prefetched_.erase(id);
-    const Window* installed;
-    if (is_final(after.status)) {
-        live_.erase(id);
-        history_cache_.push_front(std::move(after));
-        if (history_cache_.size() > kHistoryCacheSize)
-            history_cache_.pop_back();
-        installed = &history_cache_.front();
-    } else {
-        installed = &(live_[id] = std::move(after));
-    }
-    rearm(*installed);
-    if (fields != 0)
-        listener_.window_changed(*installed, fields);
-    const ManagerView after_view = manager_view();
-    if (after_view != before_view)
-        listener_.manager_changed(before_view, after_view);
-}
-
-template <class Change>
-void Planner::commit_or_report(WindowId id, Change&& change) {
-    try {
-        commit(id, std::forward<Change>(change));
-    } catch (const Error& e) {
-        listener_.problem(id, e.what());
-    }
 }
 
 void Planner::finish(WindowId id, Status status, const std::string& note, Uid by,
@@ -960,7 +851,7 @@ void Planner::refuse_state(const Window& w, std::string_view operation) const {
     std::string allowed;
     if (operation == "started" || operation == "cancelled")
         allowed = "a scheduled window";
-    if (operation == "completed")
+    if (operation == "completed" || operation == "retried")
         allowed = "an in-progress window";
     if (operation == "updated")
         allowed = "a scheduled or in-progress window";

@@ -10,11 +10,13 @@
 #include <functional>
 #include <list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/budget.hpp"
 #include "core/ports.hpp"
 #include "core/validation.hpp"
 #include "core/window.hpp"
@@ -43,6 +45,9 @@ enum WindowField : std::uint32_t {
     kFieldCompletionNote = 1u << 17,
     kFieldPrecheckResults = 1u << 18,
     kFieldLog = 1u << 19,
+    kFieldMaxFailedHosts = 1u << 20,
+    kFieldHostProgress = 1u << 21,
+    kFieldHostResults = 1u << 22,
 };
 std::uint32_t changed_fields(const Window& before, const Window& after);
 
@@ -69,6 +74,8 @@ class PlannerListener {
     virtual void window_finished(const Window& w) = 0;
     virtual void manager_changed(const ManagerView& before, const ManagerView& after) = 0;
     virtual void host_state_changed(const std::string& host, HostState state) = 0;
+    // A window's flip (on start or RetryHosts) is over: every host has a result (HostsFlipped).
+    virtual void hosts_flipped(const Window& w) { (void)w; }
     // A host flipped by hand (SetHostMaintenance): who asked, and how it went. It belongs to no
     // window, so the daemon's own log is where it is recorded. No-op by default: only the log
     // listens.
@@ -90,10 +97,12 @@ struct PlannerPorts {
     HostFleet& hosts;
     Sessions& sessions;
     Notifier& notifier;
+    Deferrer& deferrer;
 };
 
 struct PlannerSettings {
     Usec default_lead_usec = 30 * kUsecPerMinute;
+    std::string default_max_failed_hosts;  // [Daemon] MaxFailedHosts=, checked
     KnownNames known;  // configured audiences and hosts, in configuration order
 };
 
@@ -108,6 +117,7 @@ class Planner {
     using Done = std::function<void(std::optional<Error>)>;
 
     Planner(PlannerPorts ports, PlannerSettings settings, PlannerListener& listener);
+    ~Planner();
 
     // Reads the store. Throws StoreError when it cannot be used.
     void load();
@@ -138,7 +148,30 @@ class Planner {
     void cancel(WindowId id, const std::string& reason, const Actor& by);
     void complete(WindowId id, const std::string& note, const std::vector<std::string>& notify,
                   bool failed, const Actor& by);
-    void start(WindowId id, bool force, const Actor& by, Done done);
+    // Start's options: Force, and MaxFailedHosts (this start's error budget instead of the
+    // window's; checked by check_start_options).
+    struct StartOptions {
+        bool force = false;
+        std::optional<std::string> max_failed_hosts;
+    };
+    static void check_start_options(const StartOptions& options);
+    // Replies (done) once the window is in progress and its sessions are ended; the flip of its
+    // hosts goes on afterwards (HostProgress, HostResults, HostsFlipped).
+    void start(WindowId id, const StartOptions& options, const Actor& by, Done done);
+    void start(WindowId id, bool force, const Actor& by, Done done) {
+        start(id, StartOptions{force, std::nullopt}, by, std::move(done));
+    }
+    // Flips an in-progress window's failed and skipped hosts again, with the budget of its last
+    // flip. Throws InvalidState while a flip of the window runs or when none has results to
+    // retry.
+    void retry_hosts(WindowId id, const Actor& by);
+    bool flipping(WindowId id) const { return flips_.count(id) != 0; }
+    // How often a running flip saves and announces its progress (4 a second).
+    static constexpr Usec kFlipFlushUsec = 250'000;
+    // Up to this many hosts, a flip logs every host's line; a bigger fleet logs its failures
+    // (at most kFlipFailureLines of them) and the summary: HostResults has every host.
+    static constexpr std::size_t kFlipLogEveryHost = 64;
+    static constexpr std::size_t kFlipFailureLines = 100;
     void dry_run(std::function<void(bool ready, std::vector<PrecheckResult>)> done);
     void set_host_maintenance(const std::string& host, bool enabled, const Actor& by, Done done);
     // Anyone may list the hosts, and a listing may wait for the hosts' status commands: at most
@@ -181,6 +214,7 @@ class Planner {
         bool force = false;
         bool automatic = false;
         Actor by;
+        std::optional<std::string> max_failed_hosts;
     };
 
     void resume_window(WindowId id, Usec now);
@@ -198,7 +232,21 @@ class Planner {
     std::vector<TimerSpec> timers_for(const Window& w) const;
     void begin(const StartRequest& req, const std::vector<PrecheckResult>& checks, Done done);
     void run_start_steps(WindowId id, std::uint32_t except_pid, Done done);
-    void enter_hosts(WindowId id, std::function<void()> next);
+
+    // The flip of a window's hosts (planner_flip.cpp).
+    struct Flip;
+    void begin_flip(WindowId id);
+    void run_flip(WindowId id);
+    bool flip_starting(WindowId id, const std::vector<std::string>& hosts);
+    void flip_result(WindowId id, const HostFlip& flip);
+    void flip_done(WindowId id);
+    // No further host starts; those not begun become skipped with `why`.
+    void stop_flip(WindowId id, const std::string& why);
+    void set_result(Flip& f, std::uint32_t pos, HostResultKind result, std::string message);
+    void schedule_flush(WindowId id);
+    // Saves the changed results, commits the log lines gathered, announces the progress.
+    void flush_flip(WindowId id);
+    Window* cached(WindowId id);
     void end_sessions(WindowId id, std::uint32_t except_pid, std::function<void()> next);
     // `audiences`: whom the finished notice goes to instead of the window's Notify (Complete's
     // notify argument); nullopt: the window's own audiences.
@@ -225,6 +273,7 @@ class Planner {
     std::map<std::string, StoredHostState> host_states_;  // last known, persisted
     WindowId last_id_ = 0;
     std::size_t waiting_host_lists_ = 0;
+    std::map<WindowId, std::unique_ptr<Flip>> flips_;  // the flips under way
 };
 
 }  // namespace maint

@@ -74,6 +74,20 @@ class WindowStore {
     virtual std::map<std::string, StoredHostState> load_host_states() = 0;
     // Inserts or replaces the given hosts' last known states, all in one transaction.
     virtual void save_host_states(const std::map<std::string, StoredHostState>& states) = 0;
+    // A window's host results (HostResults): all of them, replacing any there were, or the rows
+    // at `positions` of `results` (a flip's progress), each call one transaction. save() does
+    // not write them: a fleet's results are far bigger than the rest of its window. get(),
+    // get_range() and load() read them back.
+    virtual void replace_host_results(WindowId id, const std::vector<HostResult>& results) = 0;
+    virtual void save_host_results(WindowId id, const std::vector<HostResult>& results,
+                                   const std::vector<std::uint32_t>& positions) = 0;
+};
+
+// Calls back later on the loop (a flip's progress is saved and announced at most this often).
+class Deferrer {
+  public:
+    virtual ~Deferrer() = default;
+    virtual void defer(Usec delay_usec, std::function<void()> fn) = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -150,6 +164,19 @@ struct HostReport {
     bool probed = false;  // state comes from asking the host now (else: the last known one)
 };
 
+// The hosts a window's names stand for: its hosts, and the hosts of its groups as their
+// HostsCommand= lists them now.
+struct HostResolution {
+    std::vector<std::string> hosts;     // in order, without duplicates
+    std::vector<std::string> problems;  // lines for the window's log (a listing that failed)
+};
+
+// What a flip is for, for the commands (%w) and the batch commands' environment.
+struct FlipContext {
+    WindowId window = 0;  // 0: a host flipped by hand
+    std::string reason;
+};
+
 struct HostFlip {
     std::string name;
     bool ok = false;
@@ -162,10 +189,25 @@ class HostFleet {
   public:
     virtual ~HostFleet() = default;
     virtual void list(std::function<void(Outcome<std::vector<HostReport>>)> done) = 0;
-    // Flips `hosts` into (enter) or out of maintenance, `each` as each host finishes (in any
-    // order) and `done` once after the last.
-    virtual void flip(const std::vector<std::string>& hosts, bool enter, WindowId window,
-                      std::function<void(const HostFlip&)> each, std::function<void()> done) = 0;
+    // The hosts `names` (hosts and group names) stand for; an unknown name is an error.
+    virtual void resolve(const std::vector<std::string>& names,
+                         std::function<void(Outcome<HostResolution>)> done) = 0;
+
+    struct FlipCallbacks {
+        // Right before hosts are started (one host, a batch, or all that take free slots at
+        // once): false keeps them from starting, and they count as finished without an `each`
+        // (the caller recorded why). Null: always start.
+        std::function<bool(const std::vector<std::string>& hosts)> starting;
+        std::function<void(const HostFlip&)> each;  // as each host finishes, in any order
+        std::function<void()> done;                 // once, after the last host
+        // A line for the window's log that is about no one host (a batch command's standard
+        // error, a line of its output that is not the protocol's). Null: dropped.
+        std::function<void(const std::string& line, bool error)> note;
+    };
+    // Flips `hosts` into (enter) or out of maintenance. Throws Error(NoSuchHost) for a name it
+    // does not know, before starting anything.
+    virtual void flip(const std::vector<std::string>& hosts, bool enter, const FlipContext& context,
+                      FlipCallbacks callbacks) = 0;
 };
 
 struct SessionInfo {

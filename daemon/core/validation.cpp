@@ -2,11 +2,13 @@
 #include "core/validation.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_set>
 
 #include "common/text.hpp"
 #include "common/timestamp.hpp"
+#include "core/budget.hpp"
 #include "core/errors.hpp"
 
 namespace maint {
@@ -40,7 +42,8 @@ std::vector<std::string> dedup(std::string_view argument, const std::vector<std:
 }
 
 void check_names(std::string_view argument, const std::vector<std::string>& names,
-                 const std::vector<std::string>& known, std::string_view kind) {
+                 const std::vector<std::string>& known, std::string_view kind,
+                 const std::unordered_set<std::string>* also = nullptr) {
     check_list_size(argument, names);
     const std::unordered_set<std::string_view> configured(known.begin(), known.end());
     const bool hosts = kind == "host";
@@ -49,7 +52,7 @@ void check_names(std::string_view argument, const std::vector<std::string>& name
             check_host_name(argument, n);
         else
             check_name(argument, n);
-        if (!configured.count(n)) {
+        if (!configured.count(n) && !(also && also->count(n))) {
             // Checked before authorization: the configured names are not the caller's to learn
             // here (an authorized caller sees them in the configuration or in ListHosts).
             invalid(argument,
@@ -108,12 +111,12 @@ void check_host_name(std::string_view argument, std::string_view value) {
 bool WindowChanges::empty() const {
     return !start_usec && !end_usec && !reason && !notify && !comment && !login_message &&
            !show_login_message && !notify_message && !notify_lead_usec && !hosts &&
-           !auto_complete && !valid;
+           !auto_complete && !valid && !max_failed_hosts;
 }
 
 bool WindowChanges::only_in_progress_fields() const {
     return !start_usec && !reason && !notify && !notify_lead_usec && !hosts && !auto_complete &&
-           !valid;
+           !valid && !max_failed_hosts;
 }
 
 WindowSpec apply_changes(WindowSpec spec, const WindowChanges& c) {
@@ -141,6 +144,8 @@ WindowSpec apply_changes(WindowSpec spec, const WindowChanges& c) {
         spec.auto_complete = *c.auto_complete;
     if (c.valid)
         spec.valid = *c.valid;
+    if (c.max_failed_hosts)
+        spec.max_failed_hosts = *c.max_failed_hosts;
     return spec;
 }
 
@@ -153,7 +158,14 @@ void validate_spec(const WindowSpec& s, const WindowChanges& changed, const Know
     if (changed.notify)
         check_names("notify", s.notify, known.audiences, "audience");
     if (changed.hosts)
-        check_names("Hosts", s.hosts, known.hosts, "host");
+        check_names("Hosts", s.hosts, known.hosts, "host", known.grouped_hosts.get());
+    if (changed.max_failed_hosts) {
+        try {
+            ErrorBudget::parse(s.max_failed_hosts);
+        } catch (const std::invalid_argument& e) {
+            invalid("MaxFailedHosts", e.what());
+        }
+    }
     if (s.start_usec == 0)
         invalid("start_usec", "no start time given");
     if (s.end_usec <= s.start_usec) {
@@ -175,6 +187,11 @@ void validate_spec(const WindowSpec& s, const WindowChanges& changed, const Know
     if (s.notify_lead_usec > 365 * kUsecPerDay) {
         invalid("NotifyLeadUSec", "lead time longer than a year");
     }
+}
+
+bool KnownNames::is_host(const std::string& name) const {
+    return std::find(hosts.begin(), hosts.end(), name) != hosts.end() ||
+           (grouped_hosts && grouped_hosts->count(name));
 }
 
 void validate_audiences(std::string_view argument, const std::vector<std::string>& names,

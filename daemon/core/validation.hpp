@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
+#include <unordered_set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +44,7 @@ struct WindowChanges {
     std::optional<std::vector<std::string>> hosts;
     std::optional<bool> auto_complete;
     std::optional<bool> valid;
+    std::optional<std::string> max_failed_hosts;
 
     bool empty() const;
     // True when only what may change on an in-progress window is set: EndUSec, Comment and the
@@ -52,7 +55,12 @@ struct WindowChanges {
 // The configured names a window may refer to.
 struct KnownNames {
     std::vector<std::string> audiences;
+    // [Host] names and [Hosts] group names: what a window flips when it names none.
     std::vector<std::string> hosts;
+    // The hosts of the groups (as configured, and as their HostsCommand= last listed them),
+    // which a window may also name one by one. Shared: a fleet's are 100,000 names.
+    std::shared_ptr<const std::unordered_set<std::string>> grouped_hosts;
+    bool is_host(const std::string& name) const;
 };
 
 // A window's reason (ScheduleWindow's `reason`, Update's `Reason`): not empty, not only

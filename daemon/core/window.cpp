@@ -72,4 +72,53 @@ std::optional<LogLevel> parse_log_level(std::string_view s) {
     return std::nullopt;
 }
 
+namespace {
+constexpr std::string_view kHostResultNames[] = {"pending", "maintenance", "already", "failed",
+                                                  "skipped"};
+}  // namespace
+
+std::string_view to_string(HostResultKind r) {
+    return kHostResultNames[static_cast<int>(r)];
+}
+
+std::optional<HostResultKind> parse_host_result(std::string_view s) {
+    for (int i = 0; i < 5; ++i) {
+        if (kHostResultNames[i] == s)
+            return static_cast<HostResultKind>(i);
+    }
+    return std::nullopt;
+}
+
+void HostProgress::add(HostResultKind r, int delta) {
+    auto bump = [delta](std::uint32_t& n) { n = static_cast<std::uint32_t>(n + delta); };
+    switch (r) {
+        case HostResultKind::Pending:
+            bump(pending);
+            break;
+        case HostResultKind::Maintenance:
+        case HostResultKind::Already:
+            bump(in_maintenance);
+            break;
+        case HostResultKind::Failed:
+            bump(failed);
+            break;
+        case HostResultKind::Skipped:
+            bump(skipped);
+            break;
+    }
+}
+
+HostProgress count_results(const std::vector<HostResult>& results) {
+    HostProgress p;
+    p.total = static_cast<std::uint32_t>(results.size());
+    for (const auto& r : results)
+        p.add(r.result);
+    return p;
+}
+
+const std::vector<HostResult>& SharedHostResults::empty() {
+    static const std::vector<HostResult> none;
+    return none;
+}
+
 }  // namespace maint

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,14 +62,63 @@ struct WindowSpec {
     std::vector<std::string> hosts;
     bool auto_complete = true;
     bool valid = true;
+    // The error budget of its flips (core/budget.hpp's text); empty: none.
+    std::string max_failed_hosts;
     bool operator==(const WindowSpec&) const = default;
+};
+
+// What became of one host of a window's flip (HostResults). Pending: not flipped yet, or being
+// flipped (`begun`: its command was started; after a crash such a host is not flipped again).
+enum class HostResultKind { Pending, Maintenance, Already, Failed, Skipped };
+std::string_view to_string(HostResultKind r);
+std::optional<HostResultKind> parse_host_result(std::string_view s);
+
+struct HostResult {
+    std::string host;
+    HostResultKind result = HostResultKind::Pending;
+    std::string message;
+    Usec time_usec = 0;  // when the result came (or, while pending and begun, when it began)
+    bool begun = false;
+    bool operator==(const HostResult&) const = default;
+};
+
+// HostProgress (uuuuu): total, in maintenance (maintenance + already), failed, skipped, pending.
+struct HostProgress {
+    std::uint32_t total = 0;
+    std::uint32_t in_maintenance = 0;
+    std::uint32_t failed = 0;
+    std::uint32_t skipped = 0;
+    std::uint32_t pending = 0;
+    void add(HostResultKind r, int delta = 1);
+    bool operator==(const HostProgress&) const = default;
+};
+HostProgress count_results(const std::vector<HostResult>& results);
+
+// A window's host results, one per host in the order they are flipped. Shared, not copied: the
+// planner copies a window at every change, and a fleet's results are 100,000 rows; the flip
+// updates them in place and bumps Window::results_version. Compared by contents.
+class SharedHostResults {
+  public:
+    SharedHostResults() = default;
+    explicit SharedHostResults(std::vector<HostResult> rows)
+        : rows_(std::make_shared<std::vector<HostResult>>(std::move(rows))) {}
+    const std::vector<HostResult>& get() const { return rows_ ? *rows_ : empty(); }
+    std::vector<HostResult>* mutable_rows() { return rows_.get(); }
+    bool has_rows() const { return rows_ != nullptr; }
+    bool operator==(const SharedHostResults& o) const {
+        return rows_ == o.rows_ || get() == o.get();
+    }
+
+  private:
+    static const std::vector<HostResult>& empty();
+    std::shared_ptr<std::vector<HostResult>> rows_;
 };
 
 // Lifecycle steps already carried out, persisted with the window so that a restart finishes
 // what was begun and repeats nothing. Bits of Window::steps_done.
 enum Step : std::uint32_t {
     kStepUpcomingAnnounced = 1u << 0,  // WindowUpcoming sent for the current start time
-    kStepHostsEntered = 1u << 1,       // the window's hosts were flipped into maintenance
+    kStepHostsEntered = 1u << 1,       // the window's current flip is over (every host has a result)
     kStepSessionsEnded = 1u << 2,      // non-admin sessions were ended
     kStepStartAnnounced = 1u << 3,     // started notices sent
     kStepFinishAnnounced = 1u << 4,    // finished notices sent
@@ -78,6 +128,9 @@ enum Step : std::uint32_t {
     kStepReminder15 = 1u << 6,
     kStepReminder5 = 1u << 7,
     kStepReminder1 = 1u << 8,
+    // The window's hosts (and groups) were resolved into its host results: a resumed flip goes
+    // on with them instead of asking the groups again.
+    kStepHostsResolved = 1u << 9,
 };
 inline constexpr std::uint32_t kUpcomingSteps =
     kStepUpcomingAnnounced | kStepReminder30 | kStepReminder15 | kStepReminder5 | kStepReminder1;
@@ -99,6 +152,12 @@ struct Window {
     // Some step failed (a host that did not flip, a session not ended, a notice not sent): a
     // completion becomes completed-with-errors.
     bool had_errors = false;
+    // The budget of the current (or last) flip: the window's, or Start's MaxFailedHosts option.
+    std::string flip_budget;
+    SharedHostResults host_results;
+    HostProgress host_progress;  // counted from host_results, kept up to date with them
+    // Bumped when host_results change in place (they are announced by invalidation).
+    std::uint32_t results_version = 0;
 
     bool done(Step s) const { return (steps_done & s) != 0; }
     bool operator==(const Window&) const = default;

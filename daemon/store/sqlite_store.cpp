@@ -99,10 +99,29 @@ CREATE TABLE host_states (
 );
 )sql";
 
+// Version 2 (0.2, fleets): the error budget of a window and of its current flip, and one row
+// per host of a window's flip (HostResults), written apart from the window: a fleet's results
+// are far bigger than the rest of it. `begun`: the host's command was started, so that a flip
+// interrupted by a crash never runs it again.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE windows ADD COLUMN max_failed_hosts TEXT NOT NULL DEFAULT '';
+ALTER TABLE windows ADD COLUMN flip_budget TEXT NOT NULL DEFAULT '';
+CREATE TABLE window_host_results (
+    window_id INTEGER NOT NULL REFERENCES windows (id),
+    seq INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    result TEXT NOT NULL,
+    message TEXT NOT NULL,
+    time_usec INTEGER NOT NULL,
+    begun INTEGER NOT NULL,
+    PRIMARY KEY (window_id, seq)
+) WITHOUT ROWID;
+)sql";
+
 // The tables this code reads and writes; a database of our application lacking one is refused.
-constexpr std::array<const char*, 7> kTables{"meta",         "windows",          "window_notify",
-                                             "window_hosts", "window_prechecks", "window_log",
-                                             "host_states"};
+constexpr std::array<const char*, 8> kTables{
+    "meta",       "windows",     "window_notify",      "window_hosts", "window_prechecks",
+    "window_log", "host_states", "window_host_results"};
 
 // kMigrations[v - 1] brings a database from schema version v - 1 to v (version 0 is the empty
 // file) and returns an SQLite result code. Each runs inside the transaction that also sets
@@ -114,7 +133,12 @@ int migrate_to_1(sqlite3* db) {
     return sqlite3_exec(db, kSchemaV1, nullptr, nullptr, nullptr);
 }
 
-constexpr std::array<Migration, SqliteWindowStore::kSchemaVersion> kMigrations{migrate_to_1};
+int migrate_to_2(sqlite3* db) {
+    return sqlite3_exec(db, kSchemaV2, nullptr, nullptr, nullptr);
+}
+
+constexpr std::array<Migration, SqliteWindowStore::kSchemaVersion> kMigrations{migrate_to_1,
+                                                                               migrate_to_2};
 
 std::string errno_text(int err) {
     return err != 0 ? std::string(": ") + std::strerror(err) : std::string();
@@ -403,9 +427,9 @@ void SqliteWindowStore::prepare_statements() {
         "INSERT INTO windows (id, status, start_usec, end_usec, reason, valid, auto_complete, "
         "show_login_message, notify_lead_usec, created_usec, created_by_uid, started_usec, "
         "started_by_uid, finished_usec, finished_by_uid, steps_done, had_errors, comment, "
-        "login_message, notify_message, completion_note) "
+        "login_message, notify_message, completion_note, max_failed_hosts, flip_budget) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-        "?19, ?20, ?21) "
+        "?19, ?20, ?21, ?22, ?23) "
         "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
         "start_usec = excluded.start_usec, end_usec = excluded.end_usec, "
         "reason = excluded.reason, valid = excluded.valid, "
@@ -417,7 +441,8 @@ void SqliteWindowStore::prepare_statements() {
         "finished_by_uid = excluded.finished_by_uid, steps_done = excluded.steps_done, "
         "had_errors = excluded.had_errors, comment = excluded.comment, "
         "login_message = excluded.login_message, notify_message = excluded.notify_message, "
-        "completion_note = excluded.completion_note");
+        "completion_note = excluded.completion_note, "
+        "max_failed_hosts = excluded.max_failed_hosts, flip_budget = excluded.flip_budget");
     bump_last_id_ = prepare("UPDATE meta SET value = ?1 WHERE key = 'last_id' AND value < ?1");
     select_last_id_ = prepare("SELECT value FROM meta WHERE key = 'last_id'");
     delete_notify_ = prepare("DELETE FROM window_notify WHERE window_id = ?1");
@@ -440,8 +465,8 @@ void SqliteWindowStore::prepare_statements() {
         "SELECT id, status, start_usec, end_usec, reason, valid, auto_complete, "
         "show_login_message, notify_lead_usec, created_usec, created_by_uid, started_usec, "
         "started_by_uid, finished_usec, finished_by_uid, steps_done, had_errors, comment, "
-        "login_message, notify_message, completion_note FROM windows WHERE id BETWEEN ?1 AND ?2 "
-        "ORDER BY id");
+        "login_message, notify_message, completion_note, max_failed_hosts, flip_budget "
+        "FROM windows WHERE id BETWEEN ?1 AND ?2 ORDER BY id");
     select_notify_ = prepare(
         "SELECT window_id, audience FROM window_notify WHERE window_id BETWEEN ?1 AND ?2 "
         "ORDER BY window_id, seq");
@@ -454,6 +479,15 @@ void SqliteWindowStore::prepare_statements() {
     select_log_ = prepare(
         "SELECT window_id, time_usec, level, message FROM window_log "
         "WHERE window_id BETWEEN ?1 AND ?2 ORDER BY window_id, seq");
+    select_host_results_ = prepare(
+        "SELECT window_id, host, result, message, time_usec, begun FROM window_host_results "
+        "WHERE window_id BETWEEN ?1 AND ?2 ORDER BY window_id, seq");
+    delete_host_results_ = prepare("DELETE FROM window_host_results WHERE window_id = ?1");
+    upsert_host_result_ = prepare(
+        "INSERT INTO window_host_results (window_id, seq, host, result, message, time_usec, "
+        "begun) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (window_id, seq) DO UPDATE SET "
+        "host = excluded.host, result = excluded.result, message = excluded.message, "
+        "time_usec = excluded.time_usec, begun = excluded.begun");
     upsert_host_state_ = prepare(
         "INSERT INTO host_states (host, state, message, changed_usec) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (host) DO UPDATE SET state = excluded.state, message = excluded.message, "
@@ -569,6 +603,8 @@ std::vector<Window> SqliteWindowStore::read_windows(WindowId first, WindowId las
             w.spec.login_message = column_text(s, 18, "login_message");
             w.spec.notify_message = column_text(s, 19, "notify_message");
             w.completion_note = column_text(s, 20, "completion_note");
+            w.spec.max_failed_hosts = column_text(s, 21, "max_failed_hosts");
+            w.flip_budget = column_text(s, 22, "flip_budget");
         }
     }
     if (windows.empty())
@@ -618,6 +654,26 @@ std::vector<Window> SqliteWindowStore::read_windows(WindowId first, WindowId las
         e.message = column_text(s, 3, "log message");
         w.log.push_back(std::move(e));
     });
+    std::vector<std::vector<HostResult>> results(windows.size());
+    each_row(select_host_results_, "reading a window's host results",
+             [&](Window& w, sqlite3_stmt* s) {
+                 HostResult r;
+                 r.host = column_text(s, 1, "host result's host");
+                 const std::string result = column_text(s, 2, "host result");
+                 const auto parsed = parse_host_result(result);
+                 if (!parsed) {
+                     fail_decode(row_label(s) + ": unknown host result \"" + result + "\"");
+                 }
+                 r.result = *parsed;
+                 r.message = column_text(s, 3, "host result's message");
+                 r.time_usec = static_cast<Usec>(column_int(s, 4, "host result's time_usec"));
+                 r.begun = column_bool(s, 5, "host result's begun");
+                 results[static_cast<std::size_t>(&w - windows.data())].push_back(std::move(r));
+             });
+    for (std::size_t i = 0; i < windows.size(); ++i) {
+        windows[i].host_progress = count_results(results[i]);
+        windows[i].host_results = SharedHostResults(std::move(results[i]));
+    }
     return windows;
 }
 
@@ -728,6 +784,8 @@ void SqliteWindowStore::save(const Window& w) {
             bind_text(s, 19, w.spec.login_message);
             bind_text(s, 20, w.spec.notify_message);
             bind_text(s, 21, w.completion_note);
+            bind_text(s, 22, w.spec.max_failed_hosts);
+            bind_text(s, 23, w.flip_budget);
             if (sqlite3_step(s) != SQLITE_DONE) {
                 fail_sqlite(doing);
             }
@@ -797,6 +855,61 @@ void SqliteWindowStore::save(const Window& w) {
         persisted_log_.erase(w.id);
         throw;
     }
+}
+
+void SqliteWindowStore::write_host_results(WindowId id, const std::vector<HostResult>& results,
+                                           const std::vector<std::uint32_t>* positions,
+                                           bool replace) {
+    const std::string saving = "saving the host results of window " + std::to_string(id);
+    const char* doing = saving.c_str();
+    try {
+        step_done(begin_.get(), doing);
+        if (replace) {
+            bind_int(delete_host_results_.get(), 1, id);
+            step_done(delete_host_results_.get(), doing);
+        }
+        auto write = [&](std::size_t i) {
+            const HostResult& r = results[i];
+            sqlite3_stmt* s = upsert_host_result_.get();
+            bind_int(s, 1, id);
+            bind_int(s, 2, static_cast<sqlite3_int64>(i));
+            bind_text(s, 3, r.host);
+            const auto result = to_string(r.result);
+            sqlite3_bind_text(s, 4, result.data(), static_cast<int>(result.size()),
+                              SQLITE_STATIC);
+            bind_text(s, 5, r.message);
+            bind_int(s, 6, to_db(r.time_usec));
+            bind_int(s, 7, r.begun);
+            step_done(s, doing);
+        };
+        if (positions) {
+            for (const auto pos : *positions) {
+                if (pos < results.size())
+                    write(pos);
+            }
+        } else {
+            for (std::size_t i = 0; i < results.size(); ++i)
+                write(i);
+        }
+        step_done(commit_.get(), doing);
+    } catch (...) {
+        if (sqlite3_get_autocommit(db_.get()) == 0) {
+            ResetAfterUse reset(rollback_.get());
+            sqlite3_step(rollback_.get());
+        }
+        throw;
+    }
+}
+
+void SqliteWindowStore::replace_host_results(WindowId id, const std::vector<HostResult>& results) {
+    write_host_results(id, results, nullptr, true);
+}
+
+void SqliteWindowStore::save_host_results(WindowId id, const std::vector<HostResult>& results,
+                                          const std::vector<std::uint32_t>& positions) {
+    if (positions.empty())
+        return;
+    write_host_results(id, results, &positions, false);
 }
 
 std::map<std::string, StoredHostState> SqliteWindowStore::load_host_states() {

@@ -22,7 +22,7 @@ class SqliteWindowStore final : public WindowStore {
   public:
     // The schema version this code writes (PRAGMA user_version); older databases are migrated
     // up to it, newer ones are refused.
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     // PRAGMA application_id ("MNTD"): tells our database apart from any other SQLite file.
     static constexpr std::int32_t kApplicationId = 0x4d4e5444;
     static constexpr const char* kFileName = "windows.db";
@@ -40,6 +40,9 @@ class SqliteWindowStore final : public WindowStore {
     void save(const Window& w) override;
     std::map<std::string, StoredHostState> load_host_states() override;
     void save_host_states(const std::map<std::string, StoredHostState>& states) override;
+    void replace_host_results(WindowId id, const std::vector<HostResult>& results) override;
+    void save_host_results(WindowId id, const std::vector<HostResult>& results,
+                           const std::vector<std::uint32_t>& positions) override;
 
     const std::filesystem::path& path() const { return path_; }
 
@@ -64,6 +67,10 @@ class SqliteWindowStore final : public WindowStore {
     // The windows with ids first..last, ascending: one query per table, not one per window.
     std::vector<Window> read_windows(WindowId first, WindowId last);
     std::uint32_t persisted_log_rows(WindowId id);
+    // All rows (positions null) or those at `positions`, in one transaction; `replace` deletes
+    // the window's rows first.
+    void write_host_results(WindowId id, const std::vector<HostResult>& results,
+                            const std::vector<std::uint32_t>* positions, bool replace);
     [[noreturn]] void fail(const std::string& what, const std::string& todo) const;
     [[noreturn]] void fail_sqlite(const std::string& doing) const;
     [[noreturn]] void fail_decode(const std::string& what) const;
@@ -88,6 +95,7 @@ class SqliteWindowStore final : public WindowStore {
     Stmt select_summaries_, select_window_, select_notify_, select_hosts_, select_prechecks_,
         select_log_;
     Stmt upsert_host_state_, select_host_states_;
+    Stmt select_host_results_, delete_host_results_, upsert_host_result_;
 
     // How many log rows of a window are on disk, for the windows saved or loaded in full since
     // the store was opened: save() then inserts only the entries past that count instead of

@@ -79,7 +79,40 @@ std::string ChildResult::first_line() const {
 }
 
 struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
-    Impl(boost::asio::io_context& io) : output(io), input(io), exited(io), timer(io) {}
+    Impl(boost::asio::io_context& io)
+        : output(io), stdout_pipe(io), input(io), exited(io), timer(io) {}
+
+    void read_stdout() {
+        stdout_pipe.async_read_some(
+            boost::asio::buffer(stdout_buffer),
+            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                if (n > 0 && self->on_stdout && !self->finished)
+                    self->on_stdout(std::string_view(self->stdout_buffer.data(), n));
+                if (ec) {
+                    self->stdout_done = true;
+                    self->maybe_finish();
+                    return;
+                }
+                self->read_stdout();
+            });
+    }
+
+    // What is already in a pipe when the child has exited (a grandchild may hold it open).
+    template <class Take>
+    void drain(boost::asio::posix::stream_descriptor& pipe, bool& done_flag, Take&& take) {
+        if (done_flag || !pipe.is_open())
+            return;
+        std::array<char, 4096> rest{};
+        for (;;) {
+            const ssize_t n = ::read(pipe.native_handle(), rest.data(), rest.size());
+            if (n <= 0)
+                break;
+            take(std::string_view(rest.data(), static_cast<std::size_t>(n)));
+        }
+        boost::system::error_code ignored;
+        pipe.cancel(ignored);
+        done_flag = true;
+    }
 
     void write_input() {
         boost::asio::async_write(
@@ -139,19 +172,14 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
             timer.cancel();
             // A grandchild that kept the pipe open must not keep us waiting: the output is
             // whatever was written by the time the child exited, plus what is already queued.
-            if (!output_done) {
-                boost::system::error_code ignored;
-                std::array<char, 4096> rest{};
-                for (;;) {
-                    const ssize_t n = ::read(output.native_handle(), rest.data(), rest.size());
-                    if (n <= 0)
-                        break;
-                    const std::size_t room = kMaxChildOutput - result.output.size();
-                    result.output.append(rest.data(), std::min(static_cast<std::size_t>(n), room));
-                }
-                output.cancel(ignored);
-                output_done = true;
-            }
+            drain(output, output_done, [this](std::string_view chunk) {
+                const std::size_t room = kMaxChildOutput - result.output.size();
+                result.output.append(chunk.data(), std::min(chunk.size(), room));
+            });
+            drain(stdout_pipe, stdout_done, [this](std::string_view chunk) {
+                if (on_stdout)
+                    on_stdout(chunk);
+            });
             maybe_finish();
         }
     }
@@ -173,11 +201,13 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
     }
 
     void maybe_finish() {
-        if (!output_done || !exit_done || finished)
+        if (!output_done || !stdout_done || !exit_done || finished)
             return;
         finished = true;
         boost::system::error_code ignored;
         output.close(ignored);
+        stdout_pipe.close(ignored);
+        on_stdout = nullptr;
         input.close(ignored);
         exited.close(ignored);
         auto cb = std::move(done);
@@ -185,7 +215,11 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
     }
 
     pid_t pid = -1;
-    boost::asio::posix::stream_descriptor output;
+    boost::asio::posix::stream_descriptor output;       // stderr (and stdout without on_stdout)
+    boost::asio::posix::stream_descriptor stdout_pipe;  // stdout, with on_stdout
+    std::function<void(std::string_view)> on_stdout;
+    std::array<char, 16384> stdout_buffer{};
+    bool stdout_done = true;
     boost::asio::posix::stream_descriptor input;  // our end of the child's stdin, when fed
     std::string input_text;
     boost::asio::posix::stream_descriptor exited;
@@ -219,12 +253,27 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     if (::pipe2(pipefd, O_CLOEXEC) < 0)
         return fail(std::string("could not make a pipe: ") + std::strerror(errno));
 
+    int stdoutfd[2] = {-1, -1};
+    if (options.on_stdout && ::pipe2(stdoutfd, O_CLOEXEC) < 0) {
+        const int e = errno;
+        ::close(pipefd[0]);
+        ::close(pipefd[1]);
+        return fail(std::string("could not make a pipe: ") + std::strerror(e));
+    }
+    auto close_stdout_pipe = [&] {
+        for (int& fd : stdoutfd) {
+            if (fd >= 0)
+                ::close(fd);
+            fd = -1;
+        }
+    };
     int inputfd[2] = {-1, -1};
     if (!options.input.empty()) {
         if (::pipe2(inputfd, O_CLOEXEC) < 0) {
             const int e = errno;
             ::close(pipefd[0]);
             ::close(pipefd[1]);
+            close_stdout_pipe();
             return fail(std::string("could not make a pipe: ") + std::strerror(e));
         }
         ignore_sigpipe();
@@ -236,7 +285,8 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
         posix_spawn_file_actions_adddup2(&actions, inputfd[0], STDIN_FILENO);
     else
         posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, stdoutfd[1] >= 0 ? stdoutfd[1] : pipefd[1],
+                                     STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDERR_FILENO);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
@@ -251,14 +301,25 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
 
     // The daemon's environment without what systemd gave the daemon alone: a child that found
     // NOTIFY_SOCKET could tell systemd the daemon is ready, stopping, or alive (the watchdog).
+    auto replaced = [&](std::string_view var) {
+        for (const auto& extra : options.environment) {
+            const auto eq = extra.find('=');
+            if (eq != std::string::npos && var.size() > eq && var[eq] == '=' &&
+                var.substr(0, eq) == std::string_view(extra).substr(0, eq))
+                return true;
+        }
+        return false;
+    };
     std::vector<char*> env;
     for (char** e = environ; e && *e; ++e) {
         const std::string_view var(*e);
         const bool own = var.starts_with("NOTIFY_SOCKET=") || var.starts_with("WATCHDOG_PID=") ||
                          var.starts_with("WATCHDOG_USEC=");
-        if (!own)
+        if (!own && !replaced(var))
             env.push_back(*e);
     }
+    for (auto& extra : options.environment)
+        env.push_back(extra.data());
     env.push_back(nullptr);
 
     std::vector<char*> args;
@@ -274,10 +335,15 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(pipefd[1]);
+    if (stdoutfd[1] >= 0) {
+        ::close(stdoutfd[1]);
+        stdoutfd[1] = -1;
+    }
     if (inputfd[0] >= 0)
         ::close(inputfd[0]);
     if (r != 0) {
         ::close(pipefd[0]);
+        close_stdout_pipe();
         if (inputfd[1] >= 0)
             ::close(inputfd[1]);
         return fail("could not run " + argv[0] + ": " + std::strerror(r));
@@ -288,6 +354,7 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
         ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
         ::close(pipefd[0]);
+        close_stdout_pipe();
         if (inputfd[1] >= 0)
             ::close(inputfd[1]);
         return fail(std::string("could not watch the child (pidfd_open): ") + std::strerror(e));
@@ -296,6 +363,13 @@ std::shared_ptr<ChildProcess> ChildProcess::run(boost::asio::io_context& io,
     impl->result.started = true;
     impl->output.assign(pipefd[0]);
     impl->output.non_blocking(true);
+    if (stdoutfd[0] >= 0) {
+        impl->stdout_pipe.assign(stdoutfd[0]);
+        impl->stdout_pipe.non_blocking(true);
+        impl->on_stdout = std::move(options.on_stdout);
+        impl->stdout_done = false;
+        impl->read_stdout();
+    }
     impl->exited.assign(pidfd);
     if (inputfd[1] >= 0) {
         impl->input.assign(inputfd[1]);

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace maint {
@@ -49,6 +50,12 @@ struct ChildOptions {
     // Off only for a program whose job is to leave work behind (sendmail: an MTA such as exim
     // delivers in a background process after sendmail returns).
     bool end_group_at_exit = true;
+    // Standard output as it comes, chunk by chunk (a batch command's lines, as each host
+    // finishes): with it, standard output goes to its own pipe and only to this; `output` in the
+    // result then holds standard error alone. Called on the loop, never after `done`.
+    std::function<void(std::string_view chunk)> on_stdout{};
+    // Added to the child's environment, "NAME=value" each (replacing a variable of that name).
+    std::vector<std::string> environment{};
 };
 
 // Starts `argv` (argv[0] is an absolute path, or a name searched in PATH); `done` runs once on

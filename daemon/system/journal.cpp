@@ -139,6 +139,15 @@ void LifecycleLog::host_flipped_by_hand(const HostFlip& flip, bool enabled, Uid 
          {"OPERATOR_UID", std::to_string(by)}});
 }
 
+void LifecycleLog::hosts_flipped(const Window& w) {
+    const HostProgress& p = w.host_progress;
+    log(p.failed + p.skipped ? 4 : 5,
+        "Window " + wid(w.id) + " flipped its hosts: " + std::to_string(p.in_maintenance) + " of " +
+            std::to_string(p.total) + " in maintenance, " + std::to_string(p.failed) +
+            " failed, " + std::to_string(p.skipped) + " skipped",
+        {{"MESSAGE_ID", message_id::kHostFlipped}, {"WINDOW_ID", wid(w.id)}});
+}
+
 void LifecycleLog::problem(WindowId id, const std::string& what) {
     Fields fields{{"MESSAGE_ID", message_id::kProblem}};
     if (id)
@@ -173,6 +182,9 @@ void ListenerFanout::host_state_changed(const std::string& h, HostState s) {
 }
 void ListenerFanout::host_flipped_by_hand(const HostFlip& f, bool enabled, Uid by) {
     FANOUT(host_flipped_by_hand(f, enabled, by))
+}
+void ListenerFanout::hosts_flipped(const Window& w) {
+    FANOUT(hosts_flipped(w))
 }
 void ListenerFanout::problem(WindowId id, const std::string& what) {
     FANOUT(problem(id, what))

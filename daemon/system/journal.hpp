@@ -41,6 +41,7 @@ class LifecycleLog final : public PlannerListener {
     void manager_changed(const ManagerView& before, const ManagerView& after) override;
     void host_state_changed(const std::string& host, HostState state) override;
     void host_flipped_by_hand(const HostFlip& flip, bool enabled, Uid by) override;
+    void hosts_flipped(const Window& w) override;
     void problem(WindowId id, const std::string& what) override;
 };
 
@@ -56,6 +57,7 @@ class ListenerFanout final : public PlannerListener {
     void manager_changed(const ManagerView& before, const ManagerView& after) override;
     void host_state_changed(const std::string& host, HostState state) override;
     void host_flipped_by_hand(const HostFlip& flip, bool enabled, Uid by) override;
+    void hosts_flipped(const Window& w) override;
     void problem(WindowId id, const std::string& what) override;
 
   private:

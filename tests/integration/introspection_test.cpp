@@ -52,13 +52,13 @@ TEST_F(Introspection, TheContractXmlIsReadable) {
     const auto& m = contract_.interfaces.at(kManagerInterface);
     EXPECT_EQ(m.methods.size(), 9u);
     EXPECT_EQ(m.properties.size(), 6u);
-    EXPECT_EQ(m.signals.size(), 5u);
+    EXPECT_EQ(m.signals.size(), 6u);
     EXPECT_TRUE(
         m.methods.count("method ScheduleWindow(in t start_usec, in t end_usec, in s reason, "
                         "in as notify, in a{sv} options, out o window)"));
     const auto& w = contract_.interfaces.at(kWindowInterface);
-    EXPECT_EQ(w.methods.size(), 4u);
-    EXPECT_EQ(w.properties.size(), 23u);
+    EXPECT_EQ(w.methods.size(), 5u);
+    EXPECT_EQ(w.properties.size(), 26u);
     EXPECT_TRUE(w.properties.count("property Log a(tss) read"));
     const auto& t = contract_.interfaces.at("org.example.Maintenance1.Timers");
     EXPECT_EQ(t.methods.size(), 1u);
@@ -119,7 +119,7 @@ TEST_F(Introspection, GetManagedObjectsListsTheWindows) {
         EXPECT_EQ(variant_text(props.at("Id")), std::to_string(id));
         ASSERT_TRUE(props.count("Status"));
         EXPECT_EQ(variant_text(props.at("Status")), id == 1 ? "cancelled" : "scheduled");
-        EXPECT_EQ(props.size(), 23u);
+        EXPECT_EQ(props.size(), 26u);
     }
 }
 

@@ -33,6 +33,9 @@ const std::map<std::string, std::string> kWindowPropertyTypes = {
     {"CompletionNote", "s"},
     {"PrecheckResults", "a(sssss)"},
     {"Log", "a(tss)"},
+    {"MaxFailedHosts", "s"},
+    {"HostProgress", "(uuuuu)"},
+    {"HostResults", "a(ssst)"},
 };
 
 const std::map<std::string, std::string> kManagerPropertyTypes = {

@@ -69,8 +69,10 @@ class SystemHostsTest : public ::testing::Test {
                                bool enter) {
         std::vector<HostFlip> flips;
         bool done = false;
-        hosts.flip(
-            names, enter, 9, [&](const HostFlip& f) { flips.push_back(f); }, [&] { done = true; });
+        HostFleet::FlipCallbacks callbacks;
+        callbacks.each = [&](const HostFlip& f) { flips.push_back(f); };
+        callbacks.done = [&] { done = true; };
+        hosts.flip(names, enter, FlipContext{9, "test"}, std::move(callbacks));
         io_.run_for(20s);
         io_.restart();
         EXPECT_TRUE(done);
@@ -120,8 +122,7 @@ TEST_F(SystemHostsTest, AFailureSaysWhichHostAndWhy) {
 TEST_F(SystemHostsTest, AnUnknownHostIsRefused) {
     SystemHosts hosts(io_, {file_host("a")}, 4);
     try {
-        hosts.flip(
-            {"nope"}, true, 1, [](const HostFlip&) {}, [] {});
+        hosts.flip({"nope"}, true, FlipContext{1, ""}, {});
         FAIL() << "no error";
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), Errc::NoSuchHost);

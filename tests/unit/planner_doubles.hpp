@@ -57,12 +57,27 @@ class MemoryStore final : public WindowStore {
         last_id = std::max(last_id, w.id);
     }
 
+    // Host results apart from the windows, as a real store keeps them: a window saved keeps
+    // none of the planner's (shared, updated in place) rows.
+    std::map<WindowId, std::vector<HostResult>> results;
+    int result_saves = 0;            // transactions of host results
+    bool fail_result_saves = false;  // they throw StoreError
+
+    // The window as a real store reads it back: with a copy of its host results.
+    Window with_results(Window w) const {
+        auto it = results.find(w.id);
+        std::vector<HostResult> rows = it == results.end() ? std::vector<HostResult>{} : it->second;
+        w.host_progress = count_results(rows);
+        w.host_results = SharedHostResults(std::move(rows));
+        return w;
+    }
+
     Contents load() override {
         Contents c;
         for (const auto& [id, w] : windows) {
             c.summaries.push_back(summarize(w));
             if (!is_final(w.status))
-                c.unfinished.push_back(w);
+                c.unfinished.push_back(with_results(w));
         }
         c.last_id = last_id;
         return c;
@@ -74,7 +89,7 @@ class MemoryStore final : public WindowStore {
         auto it = windows.find(id);
         if (it == windows.end())
             return std::nullopt;
-        return it->second;
+        return with_results(it->second);
     }
     std::vector<Window> get_range(WindowId first, WindowId last) override {
         ++range_gets;
@@ -82,7 +97,7 @@ class MemoryStore final : public WindowStore {
             throw StoreError("the database is locked");
         std::vector<Window> out;
         for (auto it = windows.lower_bound(first); it != windows.end() && it->first <= last; ++it)
-            out.push_back(it->second);
+            out.push_back(with_results(it->second));
         return out;
     }
     void save(const Window& w) override {
@@ -102,8 +117,30 @@ class MemoryStore final : public WindowStore {
             }
         }
         ++saves;
-        windows[w.id] = w;
+        Window kept = w;
+        kept.host_results = SharedHostResults();
+        windows[w.id] = std::move(kept);
         last_id = std::max(last_id, w.id);
+    }
+    void replace_host_results(WindowId id, const std::vector<HostResult>& rows) override {
+        if (fail_result_saves)
+            throw StoreError("disk full");
+        ++result_saves;
+        results[id] = rows;
+    }
+    void save_host_results(WindowId id, const std::vector<HostResult>& rows,
+                           const std::vector<std::uint32_t>& positions) override {
+        if (positions.empty())
+            return;
+        if (fail_result_saves)
+            throw StoreError("disk full");
+        ++result_saves;
+        auto& kept = results[id];
+        for (auto pos : positions) {
+            if (kept.size() <= pos)
+                kept.resize(pos + 1);
+            kept[pos] = rows[pos];
+        }
     }
     std::map<std::string, StoredHostState> load_host_states() override { return host_states; }
     void save_host_states(const std::map<std::string, StoredHostState>& states) override {
@@ -204,7 +241,8 @@ class CannedPrechecks final : public Prechecks {
     }
 };
 
-// Hosts that flip (or fail, or refuse with NotSupported); flips can be held until release().
+// Hosts that flip (or fail, or refuse with NotSupported), one after the other as a fleet with
+// one slot would; flips can be held until release(). Groups resolve to their hosts.
 class FakeHostFleet final : public HostFleet {
   public:
     struct FlipCall {
@@ -213,9 +251,14 @@ class FakeHostFleet final : public HostFleet {
         WindowId window = 0;
     };
     std::vector<FlipCall> flips;
-    std::set<std::string> failing;  // hosts whose flip fails
-    std::set<std::string> already;  // hosts already in the wanted state
-    bool not_supported = false;     // flip() throws Error(NotSupported)
+    std::vector<std::string> started;  // every host `starting` let start, in order
+    std::function<void(const std::string&)> on_start;  // as each host starts, before its result
+    std::set<std::string> failing;     // hosts whose flip fails
+    std::set<std::string> already;     // hosts already in the wanted state
+    std::map<std::string, std::vector<std::string>> groups;
+    std::vector<std::string> resolve_problems;
+    std::optional<Error> resolve_error;
+    bool not_supported = false;  // flip() throws Error(NotSupported)
     bool hold = false;
     std::vector<std::function<void()>> pending;
     std::vector<HostReport> reports;
@@ -241,13 +284,36 @@ class FakeHostFleet final : public HostFleet {
             done(Outcome<std::vector<HostReport>>::ok(reports));
         }
     }
-    void flip(const std::vector<std::string>& hosts, bool enter, WindowId window,
-              std::function<void(const HostFlip&)> each, std::function<void()> done) override {
-        flips.push_back({hosts, enter, window});
+    void resolve(const std::vector<std::string>& names,
+                 std::function<void(Outcome<HostResolution>)> done) override {
+        if (resolve_error) {
+            done(Outcome<HostResolution>::fail(*resolve_error));
+            return;
+        }
+        HostResolution r;
+        r.problems = resolve_problems;
+        std::set<std::string> seen;
+        for (const auto& n : names) {
+            auto g = groups.find(n);
+            for (const auto& h : g == groups.end() ? std::vector<std::string>{n} : g->second) {
+                if (seen.insert(h).second)
+                    r.hosts.push_back(h);
+            }
+        }
+        done(Outcome<HostResolution>::ok(std::move(r)));
+    }
+    void flip(const std::vector<std::string>& hosts, bool enter, const FlipContext& context,
+              FlipCallbacks callbacks) override {
+        flips.push_back({hosts, enter, context.window});
         if (not_supported)
             throw Error(Errc::NotSupported, "no host backend is configured");
-        auto work = [this, hosts, enter, each = std::move(each), done = std::move(done)] {
+        auto work = [this, hosts, enter, callbacks = std::move(callbacks)] {
             for (const auto& h : hosts) {
+                if (callbacks.starting && !callbacks.starting({h}))
+                    continue;
+                started.push_back(h);
+                if (on_start)
+                    on_start(h);
                 HostFlip f;
                 f.name = h;
                 f.ok = failing.count(h) == 0;
@@ -256,9 +322,9 @@ class FakeHostFleet final : public HostFleet {
                                 : (enter ? HostState::Maintenance : HostState::Normal);
                 f.message = f.ok ? "Host " + h + (enter ? " entered" : " left") + " maintenance"
                                  : "Host " + h + " did not answer";
-                each(f);
+                callbacks.each(f);
             }
-            done();
+            callbacks.done();
         };
         if (hold) {
             pending.push_back(std::move(work));
@@ -271,6 +337,21 @@ class FakeHostFleet final : public HostFleet {
         pending.clear();
         for (auto& work : waiting)
             work();
+    }
+};
+
+// Deferred calls run when the test says (run()), as if their time had come.
+class ManualDeferrer final : public Deferrer {
+  public:
+    std::vector<std::pair<Usec, std::function<void()>>> calls;
+    void defer(Usec delay_usec, std::function<void()> fn) override {
+        calls.emplace_back(delay_usec, std::move(fn));
+    }
+    void run() {
+        auto due = std::move(calls);
+        calls.clear();
+        for (auto& [delay, fn] : due)
+            fn();
     }
 };
 
@@ -382,6 +463,7 @@ class RecordingListener final : public PlannerListener {
         e.uid = by;
         events.push_back(std::move(e));
     }
+    void hosts_flipped(const Window& w) override { record("flipped", w); }
     void problem(WindowId id, const std::string& what) override {
         Event e;
         e.kind = "problem";
@@ -411,9 +493,17 @@ class RecordingListener final : public PlannerListener {
         Event e;
         e.kind = kind;
         e.window = w;
+        // A copy of the rows as they are now: the planner updates them in place.
+        e.window.host_results = SharedHostResults(w.host_results.get());
         e.id = w.id;
+        // The host results are saved apart from the window (and as a flip goes, ahead of it).
+        auto without_results = [](Window x) {
+            x.host_results = SharedHostResults();
+            x.host_progress = {};
+            return x;
+        };
         auto it = store_.windows.find(w.id);
-        e.stored = it != store_.windows.end() && it->second == w;
+        e.stored = it != store_.windows.end() && without_results(it->second) == without_results(w);
         events.push_back(std::move(e));
         return events.back();
     }
@@ -430,6 +520,7 @@ struct PlannerRig {
     FakeHostFleet hosts;
     FakeSessions sessions;
     RecordingNotifier notifier;
+    ManualDeferrer deferrer;
     RecordingListener listener{store};
     PlannerSettings settings;
     std::optional<Planner> planner;
@@ -442,7 +533,7 @@ struct PlannerRig {
     // A new planner over the doubles (and over what the store holds), loaded but not resumed.
     Planner& make() {
         planner.reset();
-        planner.emplace(PlannerPorts{store, scheduler, clock, prechecks, hosts, sessions, notifier},
+        planner.emplace(PlannerPorts{store, scheduler, clock, prechecks, hosts, sessions, notifier, deferrer},
                         settings, listener);
         planner->load();
         return *planner;

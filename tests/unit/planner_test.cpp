@@ -364,7 +364,7 @@ TEST_F(PlannerTest, EveryAnnouncedWindowIsAlreadyStored) {
             continue;
         EXPECT_TRUE(e.stored) << e.kind;
     }
-    EXPECT_EQ(rig_.store.at(id), window(id));
+    EXPECT_EQ(rig_.store.with_results(rig_.store.at(id)), window(id));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -815,18 +815,20 @@ TEST_F(PlannerTest, EachHostFlipIsLoggedAndAFailureMakesTheWindowCompleteWithErr
     EXPECT_TRUE(has_log(w, LogLevel::Warning, "completed-with-errors")) << log_text(w);
 }
 
-TEST_F(PlannerTest, NotSupportedHostsAreAWarningNotAnError) {
+// A backend that refuses the flip outright fails each host with its reason: the hosts are not in
+// maintenance, which the completion must say.
+TEST_F(PlannerTest, AFlipTheBackendRefusesFailsEveryHostWithTheReason) {
     rig_.hosts.not_supported = true;
     const WindowId id = in_progress();
     Window w = window(id);
-    EXPECT_TRUE(has_log(w, LogLevel::Warning, "Hosts were not put into maintenance"))
+    EXPECT_TRUE(has_log(w, LogLevel::Error, "web1: not flipped: no host backend is configured"))
         << log_text(w);
-    EXPECT_TRUE(has_log(w, LogLevel::Warning, "no host backend is configured")) << log_text(w);
-    EXPECT_FALSE(has_log(w, LogLevel::Error, "")) << log_text(w);
-    EXPECT_FALSE(w.had_errors);
+    EXPECT_TRUE(has_log(w, LogLevel::Error, "db1: not flipped")) << log_text(w);
+    EXPECT_TRUE(w.had_errors);
     EXPECT_TRUE(w.done(kStepHostsEntered));
+    EXPECT_EQ(w.host_progress, (HostProgress{2, 0, 2, 0, 0}));
     planner().complete(id, "", {}, false, kAlice);
-    EXPECT_EQ(window(id).status, Status::Completed);
+    EXPECT_EQ(window(id).status, Status::CompletedWithErrors);
 }
 
 // Without logind the sessions the window was to end may all still be there: a failed step, as
@@ -874,8 +876,8 @@ TEST_F(PlannerTest, ASessionsFailureIsAnError) {
     EXPECT_EQ(window(id).status, Status::CompletedWithErrors);
 }
 
-// A fleet's states are announced host by host but saved in batches: one transaction (one sync)
-// per 64 hosts, not one per host; a failed save is reported and changes nothing else.
+// A fleet's states are announced host by host but saved together with the flip's progress: one
+// transaction (one sync) per flush, not one per host.
 TEST_F(PlannerTest, AFleetsHostStatesAreAnnouncedOneByOneAndSavedInBatches) {
     std::vector<std::string> fleet;
     for (int i = 0; i < 150; ++i)
@@ -886,7 +888,7 @@ TEST_F(PlannerTest, AFleetsHostStatesAreAnnouncedOneByOneAndSavedInBatches) {
     c.hosts = fleet;
     const int saves_before = rig_.store.host_state_saves;
     const WindowId id = in_progress(c);
-    EXPECT_EQ(rig_.store.host_state_saves - saves_before, 3);  // 64 + 64 + 22
+    EXPECT_EQ(rig_.store.host_state_saves - saves_before, 1);  // the flip ran within one flush
     ASSERT_EQ(rig_.store.host_states.size(), fleet.size());
     for (const auto& h : fleet)
         EXPECT_EQ(rig_.store.host_states.at(h).state, HostState::Maintenance) << h;
@@ -931,27 +933,28 @@ TEST_F(PlannerTest, AFailedNoticeMakesTheWindowCompleteWithErrors) {
 // ---------------------------------------------------------------------------------------------
 // Complete
 
-TEST_F(PlannerTest, CompleteWhileTheStartStepsRunIsRefused) {
+// Start replies once the window is in progress and its sessions are ended; the flip goes on.
+// A completion meanwhile starts no further host: those not begun are skipped.
+TEST_F(PlannerTest, StartRepliesBeforeTheFlipAndACompletionSkipsTheHostsNotBegun) {
     rig_.hosts.hold = true;
     const WindowId id = schedule();
     auto outcome = start(id);
-    EXPECT_EQ(outcome->calls, 0) << "the start replied before its steps were done";
+    ASSERT_TRUE(outcome->ok()) << "the start waited for the hosts";
     EXPECT_EQ(window(id).status, Status::InProgress);
-    const Snapshot before = snapshot();
-    EXPECT_THAT(
-        error_of(Errc::InvalidState, [&] { planner().complete(id, "", {}, false, kAlice); }),
-        HasSubstr("starting"));
-    EXPECT_EQ(snapshot(), before);
-    // The end may move meanwhile: the start steps do not read it.
-    WindowChanges c;
-    c.end_usec = now() + 5 * kUsecPerHour;
-    planner().update(id, c, kAlice);
-    EXPECT_EQ(window(id).spec.end_usec, *c.end_usec);
-    rig_.hosts.release();
-    EXPECT_TRUE(outcome->ok());
-    EXPECT_EQ(window(id).spec.end_usec, *c.end_usec) << "the start steps undid the update";
+    EXPECT_EQ(rig_.sessions.terminations.size(), 1u);
+    EXPECT_EQ(window(id).host_progress, (HostProgress{2, 0, 0, 0, 2}));
+    EXPECT_TRUE(planner().flipping(id));
     planner().complete(id, "", {}, false, kAlice);
-    EXPECT_EQ(window(id).status, Status::Completed);
+    Window w = window(id);
+    EXPECT_EQ(w.status, Status::CompletedWithErrors);
+    EXPECT_EQ(w.host_progress, (HostProgress{2, 0, 0, 2, 0}));
+    EXPECT_TRUE(has_log(w, "the window was completed during the flip")) << log_text(w);
+    rig_.hosts.release();
+    EXPECT_TRUE(rig_.hosts.started.empty()) << "a host started after the completion";
+    ASSERT_EQ(rig_.listener.of_kind("flipped").size(), 1u);
+    EXPECT_FALSE(planner().flipping(id));
+    for (const auto& r : rig_.store.results.at(id))
+        EXPECT_EQ(r.result, HostResultKind::Skipped) << r.host;
 }
 
 TEST_F(PlannerTest, CompleteRecordsTheOutcomeAndWho) {
@@ -1552,18 +1555,17 @@ TEST_F(PlannerTest, AnInProgressWindowWhoseEndPassedCompletesAfterARestart) {
     EXPECT_EQ(window(1).status, Status::Completed);
 }
 
-TEST_F(PlannerTest, AnEndTimerDuringInterruptedStepsWaitsForThem) {
+TEST_F(PlannerTest, AnEndTimerDuringAFlipCompletesTheWindowAndSkipsTheHostsNotBegun) {
     rig_.hosts.hold = true;
     rig_.store.put(
         stored_window(1, Status::InProgress, kT0 - 2 * kUsecPerHour, kT0 - kUsecPerHour));
     restart();
+    EXPECT_TRUE(planner().flipping(1));
     rig_.scheduler.fire(1, TimerKind::End);
-    EXPECT_EQ(window(1).status, Status::InProgress) << "completed while its steps still ran";
+    EXPECT_EQ(window(1).status, Status::CompletedWithErrors);
     rig_.hosts.release();
-    EXPECT_EQ(rig_.scheduler.when(1, TimerKind::End), kT0 - kUsecPerHour)
-        << "the end timer was not re-armed when the steps finished";
-    rig_.scheduler.fire(1, TimerKind::End);
-    EXPECT_EQ(window(1).status, Status::Completed);
+    EXPECT_TRUE(rig_.hosts.started.empty());
+    EXPECT_EQ(window(1).host_progress.skipped, 2u);
 }
 
 // ---------------------------------------------------------------------------------------------

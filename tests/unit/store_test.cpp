@@ -107,6 +107,8 @@ Window full_window(WindowId id) {
     w.steps_done = kStepUpcomingAnnounced | kStepHostsEntered | kStepSessionsEnded |
                    kStepStartAnnounced | kStepFinishAnnounced;
     w.had_errors = true;
+    w.spec.max_failed_hosts = "2.5%";
+    w.flip_budget = "10";
     return w;
 }
 
@@ -160,6 +162,75 @@ class StoreTest : public ::testing::Test {
 
     fs::path root_, dir_, db_;
 };
+
+// ---------------------------------------------------------------------------------------------
+// Host results (schema version 2)
+
+TEST_F(StoreTest, HostResultsAreSavedApartAndReadBackWithTheWindow) {
+    Window w = simple_window(1, Status::InProgress);
+    std::vector<HostResult> rows;
+    for (int i = 0; i < 1000; ++i)
+        rows.push_back({"node" + std::to_string(i), HostResultKind::Pending, "", 0, false});
+    {
+        SqliteWindowStore store(dir_);
+        store.save(w);
+        store.replace_host_results(1, rows);
+        rows[3] = {"node3", HostResultKind::Failed, "ssh: timeout \u2713", 77, true};
+        rows[999] = {"node999", HostResultKind::Already, "was drained", 78, true};
+        rows[5].begun = true;
+        store.save_host_results(1, rows, {3, 5, 999});
+        // A window saved again keeps its results: save() does not touch them.
+        w.log.push_back({2, LogLevel::Info, "more"});
+        store.save(w);
+    }
+    SqliteWindowStore store(dir_);
+    const auto got = store.get(1);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->host_results.get(), rows);
+    EXPECT_EQ(got->host_progress, (HostProgress{1000, 1, 1, 0, 998}));
+    const auto loaded = store.load();
+    ASSERT_EQ(loaded.unfinished.size(), 1u);
+    EXPECT_EQ(loaded.unfinished[0].host_results.get(), rows);
+    // Replacing drops rows beyond the new list.
+    rows.resize(10);
+    store.replace_host_results(1, rows);
+    EXPECT_EQ(store.get(1)->host_results.get(), rows);
+}
+
+TEST_F(StoreTest, AnUnknownHostResultIsRefusedNamingTheWindow) {
+    {
+        SqliteWindowStore store(dir_);
+        store.save(simple_window(4, Status::InProgress));
+        store.replace_host_results(4, {{"a", HostResultKind::Pending, "", 0, false}});
+    }
+    raw_sql(db_, "UPDATE window_host_results SET result = 'drained'");
+    SqliteWindowStore store(dir_);
+    try {
+        (void)store.get(4);
+        FAIL() << "read";
+    } catch (const StoreError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("window 4: unknown host result \"drained\""));
+    }
+}
+
+TEST_F(StoreTest, AVersion1DatabaseIsUpgradedKeepingItsWindows) {
+    make_database(3);
+    // Back to what 0.1 wrote: no budgets, no host results.
+    raw_sql(db_,
+            "DROP TABLE window_host_results; ALTER TABLE windows DROP COLUMN max_failed_hosts; "
+            "ALTER TABLE windows DROP COLUMN flip_budget; PRAGMA user_version = 1");
+    SqliteWindowStore store(dir_);
+    EXPECT_EQ(raw_int(db_, "PRAGMA user_version"), 2);
+    const auto c = store.load();
+    ASSERT_EQ(c.summaries.size(), 3u);
+    const auto w = store.get(2);
+    ASSERT_TRUE(w);
+    EXPECT_EQ(w->spec.reason, "window 2");
+    EXPECT_EQ(w->spec.max_failed_hosts, "");
+    EXPECT_TRUE(w->host_results.get().empty());
+    store.replace_host_results(2, {{"h1", HostResultKind::Maintenance, "ok", 1, true}});
+    EXPECT_EQ(store.get(2)->host_progress.in_maintenance, 1u);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Round trips
@@ -524,12 +595,12 @@ TEST_F(StoreTest, RefusesADatabaseWithADamagedPage) {
 
 TEST_F(StoreTest, RefusesADatabaseOfANewerSchema) {
     make_database();
-    raw_sql(db_, "PRAGMA user_version = 2");
+    raw_sql(db_, "PRAGMA user_version = 3");
     const auto before = read_bytes(db_);
     const std::string message = open_error();
     EXPECT_THAT(message, HasSubstr(db_.string()));
     EXPECT_THAT(message,
-                HasSubstr("newer maintenanced (schema version 2; this one knows up to 1)"));
+                HasSubstr("newer maintenanced (schema version 3; this one knows up to 2)"));
     EXPECT_EQ(read_bytes(db_), before);
 }
 
@@ -682,7 +753,7 @@ TEST_F(StoreTest, LoadOfTenThousandWindowsIsTimed) {
             sql = "INSERT INTO windows VALUES (" + std::to_string(id) + ", '" + status + "', " +
                   std::to_string(id * 1000) + ", " + std::to_string(id * 1000 + 500) +
                   ", 'Patch day " + std::to_string(id) +
-                  "', 1, 1, 0, 0, 1, 0, 2, 0, 3, 0, 31, 0, 'a comment', '', '', 'done');"
+                  "', 1, 1, 0, 0, 1, 0, 2, 0, 3, 0, 31, 0, 'a comment', '', '', 'done', '', '');"
                   "INSERT INTO window_notify VALUES (" +
                   std::to_string(id) + ", 0, 'ops');INSERT INTO window_hosts VALUES (" +
                   std::to_string(id) + ", 0, 'db1');";

@@ -53,7 +53,7 @@ WindowChanges all_times_changed() {
     return c;
 }
 
-const KnownNames kKnown{{"ops", "devs"}, {"web1", "db1"}};
+const KnownNames kKnown{{"ops", "devs"}, {"web1", "db1"}, nullptr};
 
 // ---------------------------------------------------------------------------------------------
 // Texts
@@ -233,7 +233,7 @@ TEST(ValidationApply, AppliesEveryField) {
     c.valid = false;
     const WindowSpec s = apply_changes(WindowSpec{}, c);
     EXPECT_EQ(s,
-              (WindowSpec{11, 22, "r", {"ops"}, "c", "l", true, "n", 33, {"web1"}, false, false}));
+              (WindowSpec{11, 22, "r", {"ops"}, "c", "l", true, "n", 33, {"web1"}, false, false, ""}));
 }
 
 TEST(ValidationApply, ListsAreDeduplicatedFirstOccurrenceWins) {
@@ -425,7 +425,7 @@ TEST(ValidationSpec, HostEntriesMustBeHostNames) {
         s.hosts = {"web1", bad};
         c.hosts = s.hosts;
         EXPECT_THAT(invalid_args([&] {
-                        validate_spec(s, c, KnownNames{{}, {"web1", bad}}, kNow);
+                        validate_spec(s, c, KnownNames{{}, {"web1", bad}, nullptr}, kNow);
                     }),
                     StartsWith("Hosts: "))
             << bad;

@@ -18,11 +18,12 @@ TEST(WindowProperties, ScheduleTakesThePlanDetailsAndUpdateAlsoTheTimesReasonAud
     EXPECT_EQ(
         settable_keys(true),
         (std::vector<std::string>{"Comment", "LoginMessage", "ShowLoginMessage", "NotifyMessage",
-                                  "NotifyLeadUSec", "Hosts", "AutoComplete"}));
+                                  "NotifyLeadUSec", "Hosts", "AutoComplete", "MaxFailedHosts"}));
     EXPECT_EQ(settable_keys(false),
               (std::vector<std::string>{
                   "Valid", "StartUSec", "EndUSec", "Reason", "Notify", "Comment", "LoginMessage",
-                  "ShowLoginMessage", "NotifyMessage", "NotifyLeadUSec", "Hosts", "AutoComplete"}));
+                  "ShowLoginMessage", "NotifyMessage", "NotifyLeadUSec", "Hosts", "AutoComplete",
+                  "MaxFailedHosts"}));
     EXPECT_EQ(settable_property("Id", false), nullptr);
     EXPECT_EQ(settable_property("StartUSec", true), nullptr)
         << "ScheduleWindow has it as an argument";
@@ -71,6 +72,7 @@ TEST(WindowProperties, EverySetterStoresItsValueInTheRightPlace) {
         check(c.notify_lead_usec, "NotifyLeadUSec");
         check(c.hosts, "Hosts");
         check(c.auto_complete, "AutoComplete");
+        check(c.max_failed_hosts, "MaxFailedHosts");
         EXPECT_EQ(set, 1) << p.name;
     }
 }
@@ -97,7 +99,7 @@ TEST(WindowProperties, EachFieldBitNamesOneChangingProperty) {
         EXPECT_TRUE(bits.insert(p.field).second) << p.name << " shares its bit";
         EXPECT_EQ(changed_property_names(p.field), std::vector<const char*>{p.name});
     }
-    EXPECT_EQ(bits.size(), 20u) << "every WindowField has its property";
+    EXPECT_EQ(bits.size(), 23u) << "every WindowField has its property";
     const auto both = changed_property_names(kFieldStatus | kFieldLog);
     EXPECT_EQ(std::vector<std::string>(both.begin(), both.end()),
               (std::vector<std::string>{"Status", "Log"}));

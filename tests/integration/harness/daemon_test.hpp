@@ -82,6 +82,8 @@ class ManagerProxy final
     void onWindowStarted(const uint32_t&, const sdbus::ObjectPath&) override {}
     void onWindowFinished(const uint32_t&, const sdbus::ObjectPath&, const std::string&) override {}
     void onHostStateChanged(const std::string&, const std::string&) override {}
+    void onHostsFlipped(const uint32_t&, const sdbus::ObjectPath&, const uint32_t&, const uint32_t&,
+                        const uint32_t&) override {}
 };
 
 class WindowProxy final : public sdbus::ProxyInterfaces<org::example::Maintenance1::Window_proxy> {
