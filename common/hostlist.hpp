@@ -18,7 +18,8 @@ inline constexpr std::size_t kMaxHostlistNames = 100'000;
 
 class HostlistError : public std::runtime_error {
   public:
-    // `position`: the byte offset in the text where the problem is (0-based).
+    // `position`: the byte offset in the text where the problem is (0-based). what() is "at byte
+    // N: message" with N = position + 1, as a person counts.
     HostlistError(std::size_t position, const std::string& message);
     std::size_t position() const { return position_; }
 
@@ -29,7 +30,9 @@ class HostlistError : public std::runtime_error {
 // Every name the text describes, in order, duplicates dropped (the first one stays). Each name is
 // checked as a host name (common/text.hpp's host_name_problem). Throws HostlistError naming the
 // position: an unclosed or empty bracket, a range whose end is before its start, a bound that is
-// not a number, a name that is not a host name, more than `limit` names.
+// not a number (or has more than 18 digits), a name that is not a host name, more than `limit`
+// names. The limit counts the names as written, duplicates too: it is checked on the sizes of
+// the brackets, before any name is made, so "n[1-1000000000]" costs no more than "n[1-2]".
 std::vector<std::string> expand_hostlist(std::string_view text,
                                          std::size_t limit = kMaxHostlistNames);
 

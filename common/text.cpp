@@ -1,5 +1,6 @@
-// Small text helpers shared by the daemon and its client: UTF-8 validation, word splitting, and
-// the ExecStart=-like command line splitter used for the configuration's commands.
+// Small text helpers shared by the daemon and its client: UTF-8 validation and cutting, the
+// printable filter, word splitting, and the ExecStart=-like command line splitter used for the
+// configuration's commands.
 #include "text.hpp"
 
 #include "timespan.hpp"  // ParseError
@@ -10,6 +11,14 @@ namespace {
 
 bool is_ascii_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// C1 controls (U+0080..U+009F: CSI, U+009B, starts escape sequences too) and the bidi overrides
+// and isolates (U+202A..U+202E, U+2066..U+2069, which reorder what follows them on the screen:
+// text that reads differently from what it is).
+bool is_terminal_control(char32_t cp) {
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
 }
 
 }  // namespace
@@ -77,6 +86,45 @@ bool is_valid_utf8(std::string_view s) {
         i += length;
     }
     return true;
+}
+
+std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) {
+    if (s.size() <= max_bytes)
+        return s;
+    std::size_t end = 0;
+    for (std::size_t i = 0; i < max_bytes;) {
+        const std::size_t length = utf8_sequence_length(s, i);
+        const std::size_t step = length == 0 ? 1 : length;  // a stray byte is one "character"
+        if (i + step > max_bytes)
+            break;
+        i += step;
+        end = i;
+    }
+    return s.substr(0, end);
+}
+
+std::string printable_text(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f))
+                out += static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        const std::size_t n = utf8_sequence_length(s, i);
+        if (n == 0) {
+            out += '?';
+            ++i;
+            continue;
+        }
+        if (!is_terminal_control(utf8_code_point(s, i, n)))
+            out.append(s.substr(i, n));
+        i += n;
+    }
+    return out;
 }
 
 std::vector<std::string> split_words(std::string_view s) {

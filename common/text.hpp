@@ -17,6 +17,16 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i = 0);
 char32_t utf8_code_point(std::string_view s, std::size_t i, std::size_t length);
 // True when all of `s` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view s);
+// The longest prefix of `s` of at most `max_bytes` that does not end inside a well-formed
+// sequence: a cut that keeps valid UTF-8 valid.
+std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes);
+
+// `s` with nothing a terminal would interpret: control characters (C0 but LF and TAB, DEL, the C1
+// range U+0080..U+009F) and the bidi overrides and isolates (U+202A..U+202E, U+2066..U+2069)
+// removed, CR LF made LF, bytes that are not UTF-8 replaced by '?'. For every user- or
+// program-provided text that reaches terminals, mail or a window's log (reason, messages, notes,
+// the output of batch commands).
+std::string printable_text(std::string_view s);
 
 // Splits on runs of ASCII whitespace; no quoting.
 std::vector<std::string> split_words(std::string_view s);

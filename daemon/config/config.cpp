@@ -24,10 +24,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 
+#include "common/hostlist.hpp"
 #include "common/text.hpp"
+#include "core/budget.hpp"
 
 namespace maint {
 
@@ -54,7 +58,7 @@ std::string where(const Location& at) {
 // ---------------------------------------------------------------------------------------------
 // The sections and keys there are.
 
-enum class Kind { Daemon, Access, Notify, Audience, Host, Check };
+enum class Kind { Daemon, Access, Notify, Audience, Host, Hosts, Check };
 
 struct KindInfo {
     Kind kind;
@@ -63,12 +67,12 @@ struct KindInfo {
     std::vector<std::string_view> keys;
 };
 
-const std::array<KindInfo, 6>& kinds() {
-    static const std::array<KindInfo, 6> table = {{
+const std::array<KindInfo, 7>& kinds() {
+    static const std::array<KindInfo, 7> table = {{
         {Kind::Daemon,
          "Daemon",
          false,
-         {"StateDirectory", "RuntimeDirectory", "Scheduler", "MaxParallelHosts"}},
+         {"StateDirectory", "RuntimeDirectory", "Scheduler", "MaxParallelHosts", "MaxFailedHosts"}},
         {Kind::Access, "Access", false, {"AdminGroups"}},
         {Kind::Notify, "Notify", false, {"LeadTimeSec", "Sendmail", "From", "Wall", "Motd"}},
         {Kind::Audience, "Audience", true, {"Users", "Groups", "Emails"}},
@@ -76,6 +80,11 @@ const std::array<KindInfo, 6>& kinds() {
          "Host",
          true,
          {"Backend", "EnterCommand", "LeaveCommand", "StatusCommand", "TimeoutSec"}},
+        {Kind::Hosts,
+         "Hosts",
+         true,
+         {"Backend", "Hosts", "HostsCommand", "EnterCommand", "LeaveCommand", "StatusCommand",
+          "BatchSize", "TimeoutSec"}},
         {Kind::Check,
          "Check",
          true,
@@ -101,7 +110,7 @@ const KindInfo& info_of(Kind kind) {
 }
 
 constexpr std::string_view kSectionList =
-    "[Daemon], [Access], [Notify], [Audience NAME], [Host NAME] or [Check NAME]";
+    "[Daemon], [Access], [Notify], [Audience NAME], [Host NAME], [Hosts NAME] or [Check NAME]";
 
 bool ascii_iequal(std::string_view a, std::string_view b) {
     if (a.size() != b.size())
@@ -249,10 +258,12 @@ struct FileReader {
             }
         }
         // A host name becomes an argument of the host's commands (%h): one starting with '-'
-        // would be read as an option (ssh -oProxyCommand=...).
-        if (info.kind == Kind::Host) {
+        // would be read as an option (ssh -oProxyCommand=...). A group's name stands where host
+        // names do (a window's Hosts), so it is one too.
+        if (info.kind == Kind::Host || info.kind == Kind::Hosts) {
             if (auto problem = host_name_problem(name)) {
-                return "host name \"" + name + "\" " + *problem +
+                return std::string(info.kind == Kind::Host ? "host" : "group") + " name \"" + name +
+                       "\" " + *problem +
                        "; expected a host name: letters, digits, '-', '.' and '_', not starting "
                        "with '-', at most " +
                        std::to_string(kMaxHostNameBytes) + " bytes";
@@ -573,8 +584,9 @@ std::vector<std::string> parse_addresses(std::string_view v) {
     return addresses;
 }
 
-// A host command: words like ExecStart=, with only the specifiers the host backends expand.
-std::vector<std::string> parse_host_command(std::string_view v) {
+// A command as words like ExecStart=, in which no specifiers are expanded (a '%' is passed as
+// it is: "sinfo -o %N").
+std::vector<std::string> parse_plain_command(std::string_view v) {
     if (v.empty())
         return {};  // unset: "EnterCommand=" clears an earlier value
     std::vector<std::string> words;
@@ -585,6 +597,12 @@ std::vector<std::string> parse_host_command(std::string_view v) {
     }
     if (words.empty() || words.front().empty())
         bad("expected a program and its arguments");
+    return words;
+}
+
+// A host command: words like ExecStart=, with only the specifiers the host backends expand.
+std::vector<std::string> parse_host_command(std::string_view v) {
+    std::vector<std::string> words = parse_plain_command(v);
     for (const auto& word : words) {
         for (std::size_t i = 0; i < word.size(); ++i) {
             if (word[i] != '%')
@@ -601,18 +619,49 @@ std::vector<std::string> parse_host_command(std::string_view v) {
     return words;
 }
 
-std::vector<std::string> parse_check_command(std::string_view v) {
-    if (v.empty())
-        return {};  // unset
-    std::vector<std::string> words;
+// A command of a [Hosts] group: %w and %% only. Its hosts come on standard input, so there is
+// no host name to put in its words.
+std::vector<std::string> parse_group_command(std::string_view v) {
+    std::vector<std::string> words = parse_plain_command(v);
+    const std::string expected = "expected %w (the window id) or %% (a percent sign)";
+    for (const auto& word : words) {
+        for (std::size_t i = 0; i < word.size(); ++i) {
+            if (word[i] != '%')
+                continue;
+            const char next = i + 1 < word.size() ? word[i + 1] : '\0';
+            if (next == 'h') {
+                bad("%h in a command of a [Hosts] group: its hosts come on standard input, one a "
+                    "line, not as arguments; " +
+                    expected);
+            }
+            if (next != 'w' && next != '%') {
+                bad(std::string(next == '\0' ? "a lone '%' at the end of a word"
+                                             : "unknown specifier %" + std::string(1, next)) +
+                    "; " + expected);
+            }
+            ++i;
+        }
+    }
+    return words;
+}
+
+// Hosts=: a host list as Slurm writes it (common/hostlist.hpp); empty: none.
+std::vector<std::string> parse_host_list(std::string_view v) {
     try {
-        words = split_command_line(v);
-    } catch (const ParseError& e) {
+        return expand_hostlist(v);
+    } catch (const HostlistError& e) {
         bad(e.what());
     }
-    if (words.empty() || words.front().empty())
-        bad("expected a program and its arguments");
-    return words;
+}
+
+// MaxFailedHosts=: kept as written, once ErrorBudget accepts it.
+std::string parse_error_budget(std::string_view v) {
+    try {
+        ErrorBudget::parse(v);
+    } catch (const std::invalid_argument& e) {
+        bad(e.what());
+    }
+    return std::string(v);
 }
 
 // A systemd unit name: name.type, from systemd's character set, at most 255 bytes.
@@ -645,8 +694,37 @@ std::string parse_unit(std::string_view v) {
 // for the messages of the checks across sections.
 struct HostState {
     HostConfig config;
+    Location header;                     // its first header
+    std::size_t order = 0;               // of that header, in reading order
     Location backend_header;             // the header of the section that set Backend= last
     std::map<std::string, Location> at;  // where each key was set last
+};
+
+struct HostGroupState {
+    HostGroupConfig config;
+    Location header;  // its first header
+    std::size_t order = 0;
+    std::map<std::string, Location> at;  // where each key was set last
+    // The line that set Hosts= last (the group's hosts are "there"), and its reading order.
+    std::optional<Location> hosts_at;
+    std::size_t hosts_order = 0;
+    // The line that set Hosts= or HostsCommand= last: where "no hosts at all" is reported.
+    std::optional<Location> host_source_at;
+};
+
+// A name among hosts and groups, for the checks that they are distinct: the section it names or
+// whose host it is, and where that was set. Messages are made only for a clash (100,000 hosts).
+struct NameOwner {
+    const std::string* title;  // "[Host a]", "[Hosts g]"
+    bool grouped_host;         // a host of the group `title`, not the section's own name
+    const Location* at;
+    std::size_t order;
+
+    // As the one reported, and as the other one.
+    std::string subject(std::string_view name) const {
+        return grouped_host ? "host " + std::string(name) + " of " + *title : *title;
+    }
+    std::string object() const { return grouped_host ? "a host of " + *title : *title; }
 };
 
 struct CheckState {
@@ -668,6 +746,7 @@ class Loader {
             const Section& section = parsed->sections[entry.section];
             const Location at{file, entry.line};
             const Location header{file, section.line};
+            ++order_;
             if (entry.key.empty()) {
                 declare(section, header);
                 continue;
@@ -683,10 +762,15 @@ class Loader {
     }
 
     Config finish() {
-        for (auto& host : hosts_) {
+        for (const auto& host : hosts_)
             check_host(host);
+        for (const auto& group : groups_)
+            check_group(group);
+        check_names_are_distinct();
+        for (auto& host : hosts_)
             config_.hosts.push_back(std::move(host.config));
-        }
+        for (auto& group : groups_)
+            config_.host_groups.push_back(std::move(group.config));
         for (auto& check : checks_) {
             check_check(check);
             if (!check.description_set)
@@ -695,7 +779,7 @@ class Loader {
         }
         for (auto& audience : audiences_)
             config_.audiences.push_back(std::move(audience));
-        if (config_.hosts.empty()) {
+        if (config_.hosts.empty() && config_.host_groups.empty()) {
             HostConfig local;
             local.name = "localhost";
             local.backend = HostBackend::Local;
@@ -712,8 +796,21 @@ class Loader {
         }
         HostState& h = hosts_.emplace_back();
         h.config.name = name;
+        h.header = header;
+        h.order = order_;
         h.backend_header = header;
         return h;
+    }
+    HostGroupState& group(const std::string& name, const Location& header) {
+        for (auto& g : groups_) {
+            if (g.config.name == name)
+                return g;
+        }
+        HostGroupState& g = groups_.emplace_back();
+        g.config.name = name;
+        g.header = header;
+        g.order = order_;
+        return g;
     }
     CheckState& check(const std::string& name, const Location& header) {
         for (auto& c : checks_) {
@@ -744,6 +841,9 @@ class Loader {
             case Kind::Host:
                 host(section.name, header);
                 break;
+            case Kind::Hosts:
+                group(section.name, header);
+                break;
             case Kind::Check:
                 check(section.name, header);
                 break;
@@ -772,6 +872,8 @@ class Loader {
                     }
                 } else if (key == "MaxParallelHosts") {
                     config_.max_parallel_hosts = parse_count(v, 1, 4096);
+                } else if (key == "MaxFailedHosts") {
+                    config_.max_failed_hosts = parse_error_budget(v);
                 }
                 break;
             case Kind::Access:
@@ -828,6 +930,36 @@ class Loader {
                 h.at[key] = at;
                 break;
             }
+            case Kind::Hosts: {
+                HostGroupState& g = group(section.name, header);
+                if (key == "Backend") {
+                    // The only one so far; the key exists so that a group says what it is, and
+                    // for the backends to come.
+                    if (v != "batch")
+                        bad(expect_one_of({"batch"}));
+                } else if (key == "Hosts") {
+                    g.config.hosts = parse_host_list(v);
+                    g.hosts_at = at;
+                    g.hosts_order = order_;
+                    g.host_source_at = at;
+                } else if (key == "HostsCommand") {
+                    g.config.hosts_command = parse_plain_command(v);
+                    g.host_source_at = at;
+                } else if (key == "EnterCommand") {
+                    g.config.enter_command = parse_group_command(v);
+                } else if (key == "LeaveCommand") {
+                    g.config.leave_command = parse_group_command(v);
+                } else if (key == "StatusCommand") {
+                    g.config.status_command = parse_group_command(v);
+                } else if (key == "BatchSize") {
+                    g.config.batch_size =
+                        parse_count(v, 1, static_cast<unsigned>(kMaxHostlistNames));
+                } else if (key == "TimeoutSec") {
+                    g.config.timeout_usec = parse_span(v, true);
+                }
+                g.at[key] = at;
+                break;
+            }
             case Kind::Check: {
                 CheckState& c = check(section.name, header);
                 if (key == "Type") {
@@ -849,7 +981,7 @@ class Loader {
                 } else if (key == "Unit") {
                     c.config.unit = parse_unit(v);
                 } else if (key == "Command") {
-                    c.config.command = parse_check_command(v);
+                    c.config.command = parse_plain_command(v);
                 } else if (key == "Severity") {
                     if (v == "error") {
                         c.config.severity = Severity::Error;
@@ -895,6 +1027,74 @@ class Loader {
         }
     }
 
+    static void check_group(const HostGroupState& g) {
+        const std::string title = section_title(Kind::Hosts, g.config.name);
+        // A key that was never set is missing at the group's first header; one that a drop-in
+        // cleared, at the line that cleared it.
+        for (const auto& [key, command] : {std::pair{"EnterCommand", &g.config.enter_command},
+                                           std::pair{"LeaveCommand", &g.config.leave_command}}) {
+            if (command->empty()) {
+                const auto set = g.at.find(key);
+                fail(set != g.at.end() ? set->second : g.header,
+                     title + " has no " + key + "=; expected " + key +
+                         "=PROGRAM ARGUMENTS... (%w is the window id; the hosts come on standard "
+                         "input)");
+            }
+        }
+        if (g.config.hosts.empty() && g.config.hosts_command.empty()) {
+            fail(g.host_source_at.value_or(g.header),
+                 title +
+                     " has no hosts; expected Hosts=NAMES (such as node[001-100]) or "
+                     "HostsCommand=PROGRAM ARGUMENTS... that lists them");
+        }
+    }
+
+    // Host names and group names stand side by side in a window's Hosts: each may mean one
+    // thing only. A clash is reported where the later of the two was written.
+    void check_names_are_distinct() const {
+        std::size_t total = 0;
+        for (const auto& g : groups_) {
+            total += g.config.hosts.size();
+            if (total > kMaxHostlistNames) {
+                fail(*g.hosts_at, section_title(Kind::Hosts, g.config.name) +
+                                      " brings the hosts of all groups to " +
+                                      std::to_string(total) + "; expected at most " +
+                                      std::to_string(kMaxHostlistNames) +
+                                      " hosts in all groups together");
+            }
+        }
+        std::unordered_map<std::string_view, NameOwner> owners;
+        owners.reserve(hosts_.size() + groups_.size() + total);
+        const auto claim = [&owners](std::string_view name, const NameOwner& owner) {
+            const auto [it, inserted] = owners.emplace(name, owner);
+            if (inserted)
+                return;
+            const bool owner_later = it->second.order <= owner.order;
+            const NameOwner& earlier = owner_later ? it->second : owner;
+            const NameOwner& later = owner_later ? owner : it->second;
+            fail(*later.at, later.subject(name) + " is named like " + earlier.object() + " (" +
+                                where(*earlier.at) +
+                                "); expected names distinct across [Host] sections, [Hosts] "
+                                "groups and the hosts of groups (a host is in one place only)");
+        };
+        std::vector<std::string> titles;  // stable: reserved for every section
+        titles.reserve(hosts_.size() + groups_.size());
+        for (const auto& h : hosts_) {
+            titles.push_back(section_title(Kind::Host, h.config.name));
+            claim(h.config.name, NameOwner{&titles.back(), false, &h.header, h.order});
+        }
+        for (const auto& g : groups_) {
+            titles.push_back(section_title(Kind::Hosts, g.config.name));
+            claim(g.config.name, NameOwner{&titles.back(), false, &g.header, g.order});
+        }
+        for (std::size_t k = 0; k < groups_.size(); ++k) {
+            const HostGroupState& g = groups_[k];
+            const std::string* title = &titles[hosts_.size() + k];
+            for (const auto& name : g.config.hosts)
+                claim(name, NameOwner{title, true, &*g.hosts_at, g.hosts_order});
+        }
+    }
+
     static void check_check(const CheckState& c) {
         const std::string title = section_title(Kind::Check, c.config.name);
         const bool takes_unit =
@@ -937,7 +1137,9 @@ class Loader {
     }
 
     Config config_;
+    std::size_t order_ = 0;  // entries read so far, in all files: what was written later
     std::vector<HostState> hosts_;
+    std::vector<HostGroupState> groups_;
     std::vector<CheckState> checks_;
     std::vector<AudienceConfig> audiences_;
 };

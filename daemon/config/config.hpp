@@ -27,15 +27,17 @@ struct HostConfig {
     Usec timeout_usec = 30 * kUsecPerSec;
 };
 
-// [Hosts NAME], Backend=batch: a group of hosts flipped by one engine, BatchSize hosts per run of
-// its commands, which speak the batch protocol (daemon/fleet/batch_protocol.hpp).
+// [Hosts NAME], Backend=batch (the default, and the only backend of groups so far): a group of
+// hosts flipped by one engine, BatchSize hosts per run of its commands, which speak the batch
+// protocol (daemon/fleet/batch_protocol.hpp). EnterCommand= and LeaveCommand= are required, and
+// Hosts= or HostsCommand= (or both).
 struct HostGroupConfig {
     std::string name;
     // Hosts= expanded (common/hostlist.hpp), in order, without duplicates; may be empty when
     // HostsCommand= lists them.
     std::vector<std::string> hosts;
     // HostsCommand=: prints the engine's hosts, one a line (run at start-up, Reload, DryRun and
-    // Start); empty: none.
+    // Start); empty: none. No specifiers: a '%' is passed as it is ("sinfo -h -N -o %N").
     std::vector<std::string> hosts_command;
     // May contain %w and %% (no %h: the hosts come on standard input).
     std::vector<std::string> enter_command;
@@ -81,7 +83,7 @@ struct Config {
     bool motd = true;
     // [Audience NAME], [Host NAME], [Check NAME]: in order of first appearance.
     std::vector<AudienceConfig> audiences;
-    // With no [Host] section anywhere, the local host is the only host:
+    // With no [Host] and no [Hosts] section anywhere, the local host is the only host:
     // {name "localhost", Backend=local}.
     std::vector<HostConfig> hosts;
     // [Hosts NAME], in order of first appearance. A group's name and its hosts' names are distinct

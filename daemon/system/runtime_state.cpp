@@ -12,7 +12,6 @@
 #include "common/text.hpp"
 #include "system/atomic_file.hpp"
 #include "system/journal.hpp"
-#include "system/wall.hpp"
 
 namespace maint {
 namespace {

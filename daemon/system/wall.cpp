@@ -15,41 +15,6 @@
 #include "common/timestamp.hpp"
 
 namespace maint {
-namespace {
-
-// C1 controls (U+0080..U+009F: CSI, U+009B, starts escape sequences too) and the bidi overrides
-// and isolates (U+202A..U+202E, U+2066..U+2069, which reorder what follows them on the screen:
-// text that reads differently from what it is).
-bool is_terminal_control(char32_t cp) {
-    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
-           (cp >= 0x2066 && cp <= 0x2069);
-}
-
-}  // namespace
-
-std::string printable_text(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f))
-                out += static_cast<char>(c);
-            ++i;
-            continue;
-        }
-        const std::size_t n = utf8_sequence_length(s, i);
-        if (n == 0) {
-            out += '?';
-            ++i;
-            continue;
-        }
-        if (!is_terminal_control(utf8_code_point(s, i, n)))
-            out.append(s.substr(i, n));
-        i += n;
-    }
-    return out;
-}
 
 std::optional<std::string> terminal_path(std::string_view line) {
     if (line.starts_with("/dev/"))

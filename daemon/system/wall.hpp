@@ -17,12 +17,6 @@
 
 namespace maint {
 
-// `s` with nothing a terminal would interpret: control characters (C0 but LF and TAB, DEL, the C1
-// range U+0080..U+009F) and the bidi overrides and isolates (U+202A..U+202E, U+2066..U+2069)
-// removed, CR LF made LF, bytes that are not UTF-8 replaced by '?'. For
-// every user-provided text that reaches terminals (reason, messages, notes).
-std::string printable_text(std::string_view s);
-
 // The terminal a utmp line names ("pts/3", "tty1", "/dev/pts/3") as "/dev/pts/3"; nullopt unless
 // it is /dev/pts/N, /dev/ttyNAME (letters and digits) or /dev/console. ut_line is data whoever
 // wrote the utmp entry chose, and merely opening some devices acts on them (a watchdog).
@@ -33,7 +27,7 @@ std::optional<std::string> terminal_path(std::string_view line);
 std::vector<std::string> logged_in_terminals(const std::string& utmp_file = {});
 
 // What is written to each terminal: a bell, "Broadcast message from maintenanced@HOST (DATE):",
-// an empty line, `text` (made printable), all with CR LF line endings.
+// an empty line, `text` (made printable: common/text.hpp), all with CR LF line endings.
 std::string wall_message(std::string_view text, const std::string& hostname, Usec now);
 
 struct WallReport {

@@ -78,6 +78,9 @@ TEST_F(StartupRefusal, UnknownSectionAndBadValueAreRefused) {
         {"[Notify]\nLeadTimeSec=soon\n", "LeadTimeSec=soon", 1},
         {"[Host badhost]\nBackend=teleport\n", "Backend=teleport", 1},
         {"[Check odd]\nType=astrology\n", "Type=astrology", 1},
+        {"[Daemon]\nMaxFailedHosts=ten\n", "MaxFailedHosts=ten", 1},
+        {"[Hosts fleet]\nHosts=node[1-3\n", "Hosts=node[1-3", 1},
+        {"[Hosts fleet]\nHosts=n1\nEnterCommand=/bin/true %h\n", "EnterCommand=/bin/true %h", 1},
     };
     for (const auto& c : cases) {
         const std::string text = daemon_->base_config() + "\n" + c.text;

@@ -717,5 +717,274 @@ TEST_F(ConfigTest, WindowsLineEndingsAndAByteOrderMark) {
     EXPECT_THAT(c.hosts[0].leave_command, ElementsAre("/bin/l"));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Added in 0.2: [Daemon] MaxFailedHosts= and [Hosts NAME] groups.
+
+// The 0.2 example of /work/shared/spec/configuration.md for these keys, verbatim.
+constexpr const char* kSpecFleetExample = R"ini([Daemon]
+MaxFailedHosts=                        # default error budget of a window: a count ("10") or a share ("5%"); empty: none
+
+[Hosts slurm]                          # a GROUP of hosts flipped by one engine in batches (Backend=batch)
+Backend=batch
+Hosts=node[0001-9999] login[1-2] gpu07 # names, with [a-b] / [a,b,c] ranges as Slurm, pdsh and ClusterShell write them
+HostsCommand=/usr/bin/sinfo -h -N -o %N   # or: the engine lists its hosts, one a line (run at start-up, Reload, DryRun and Start)
+EnterCommand=/usr/libexec/maintenanced/slurm enter %w
+LeaveCommand=/usr/libexec/maintenanced/slurm leave %w
+StatusCommand=/usr/libexec/maintenanced/slurm status
+BatchSize=10000                        # at most this many hosts per command run; batches count against MaxParallelHosts
+TimeoutSec=10min
+)ini";
+
+// A group with what it needs, for tests about something else.
+constexpr const char* kGroup =
+    "[Hosts g]\n"
+    "Hosts=n[1-3]\n"
+    "EnterCommand=/bin/enter %w\n"
+    "LeaveCommand=/bin/leave %w\n";
+
+TEST_F(ConfigTest, SpecFleetExampleLoads) {
+    write_main(kSpecFleetExample);
+    const Config c = load();
+    EXPECT_EQ(c.max_failed_hosts, "");
+    EXPECT_TRUE(c.hosts.empty()) << "a [Hosts] group replaces the default localhost too";
+    ASSERT_EQ(c.host_groups.size(), 1u);
+    const HostGroupConfig& g = c.host_groups[0];
+    EXPECT_EQ(g.name, "slurm");
+    ASSERT_EQ(g.hosts.size(), 9999u + 3u);
+    EXPECT_EQ(g.hosts[0], "node0001");
+    EXPECT_EQ(g.hosts[9998], "node9999");
+    EXPECT_THAT(std::vector<std::string>(g.hosts.end() - 3, g.hosts.end()),
+                ElementsAre("login1", "login2", "gpu07"));
+    EXPECT_THAT(g.hosts_command, ElementsAre("/usr/bin/sinfo", "-h", "-N", "-o", "%N"))
+        << "HostsCommand= expands no specifiers";
+    EXPECT_THAT(g.enter_command, ElementsAre("/usr/libexec/maintenanced/slurm", "enter", "%w"));
+    EXPECT_THAT(g.leave_command, ElementsAre("/usr/libexec/maintenanced/slurm", "leave", "%w"));
+    EXPECT_THAT(g.status_command, ElementsAre("/usr/libexec/maintenanced/slurm", "status"));
+    EXPECT_EQ(g.batch_size, 10'000u);
+    EXPECT_EQ(g.timeout_usec, 10 * kUsecPerMinute);
+}
+
+TEST_F(ConfigTest, AGroupWithItsDefaults) {
+    write_main(
+        "[Host db]\n"
+        "[Hosts pcmk]\n"
+        "Hosts=web[01-03],db-replica\n"
+        "EnterCommand=/usr/libexec/maintenanced/pacemaker enter --window=%w --load=100%%\n"
+        "LeaveCommand=/usr/libexec/maintenanced/pacemaker leave\n"
+        "[Hosts k8s]\n"
+        "HostsCommand=/usr/bin/kubectl get nodes -o name\n"
+        "EnterCommand=/usr/libexec/maintenanced/generic cordon\n"
+        "LeaveCommand=/usr/libexec/maintenanced/generic uncordon\n"
+        "BatchSize=1\n"
+        "TimeoutSec=1h\n");
+    const Config c = load();
+    ASSERT_EQ(c.hosts.size(), 1u);
+    EXPECT_EQ(c.hosts[0].name, "db");
+    ASSERT_EQ(c.host_groups.size(), 2u);
+    const HostGroupConfig& pcmk = c.host_groups[0];
+    EXPECT_EQ(pcmk.name, "pcmk");
+    EXPECT_THAT(pcmk.hosts, ElementsAre("web01", "web02", "web03", "db-replica"));
+    EXPECT_TRUE(pcmk.hosts_command.empty());
+    EXPECT_THAT(pcmk.enter_command, ElementsAre("/usr/libexec/maintenanced/pacemaker", "enter",
+                                                "--window=%w", "--load=100%%"));
+    EXPECT_TRUE(pcmk.status_command.empty());
+    EXPECT_EQ(pcmk.batch_size, 1000u) << "BatchSize= defaults to 1000";
+    EXPECT_EQ(pcmk.timeout_usec, 10 * kUsecPerMinute) << "TimeoutSec= defaults to 10min";
+    const HostGroupConfig& k8s = c.host_groups[1];
+    EXPECT_EQ(k8s.name, "k8s");
+    EXPECT_TRUE(k8s.hosts.empty()) << "the engine lists them";
+    EXPECT_THAT(k8s.hosts_command, ElementsAre("/usr/bin/kubectl", "get", "nodes", "-o", "name"));
+    EXPECT_EQ(k8s.batch_size, 1u);
+    EXPECT_EQ(k8s.timeout_usec, kUsecPerHour);
+}
+
+TEST_F(ConfigTest, OnlyGroupsMeansNoLocalhost) {
+    write_main(kGroup);
+    const Config c = load();
+    EXPECT_TRUE(c.hosts.empty());
+    ASSERT_EQ(c.host_groups.size(), 1u);
+    EXPECT_THAT(c.host_groups[0].hosts, ElementsAre("n1", "n2", "n3"));
+    // And without any host section, localhost, and no groups.
+    write_main("[Daemon]\nMaxFailedHosts=3\n");
+    const Config d = load();
+    ASSERT_EQ(d.hosts.size(), 1u);
+    EXPECT_EQ(d.hosts[0].name, "localhost");
+    EXPECT_TRUE(d.host_groups.empty());
+}
+
+TEST_F(ConfigTest, ALongHostListOverContinuationLines) {
+    write_main(
+        "[Hosts g]\n"
+        "Hosts=rack[1-2]-n[01-02]\n"
+        "      gpu07,gpu08\n"
+        "      login1   # a comment\n"
+        "EnterCommand=/bin/enter\n"
+        "LeaveCommand=/bin/leave\n");
+    EXPECT_THAT(load().host_groups.at(0).hosts,
+                ElementsAre("rack1-n01", "rack1-n02", "rack2-n01", "rack2-n02", "gpu07", "gpu08",
+                            "login1"));
+}
+
+TEST_F(ConfigTest, DropInsReplaceAGroupsKeys) {
+    write_main(
+        "[Hosts g]\n"
+        "Hosts=n[1-3]\n"
+        "HostsCommand=/bin/list\n"
+        "EnterCommand=/bin/enter %w\n"
+        "LeaveCommand=/bin/leave %w\n"
+        "StatusCommand=/bin/status\n"
+        "BatchSize=50\n");
+    write_dropin("10-g.conf",
+                 "[Hosts g]\n"
+                 "Hosts=m[7-8]\n"
+                 "StatusCommand=\n"
+                 "TimeoutSec=30s\n");
+    const Config c = load();
+    ASSERT_EQ(c.host_groups.size(), 1u);
+    const HostGroupConfig& g = c.host_groups[0];
+    EXPECT_THAT(g.hosts, ElementsAre("m7", "m8")) << "a later Hosts= replaces, it does not add";
+    EXPECT_THAT(g.hosts_command, ElementsAre("/bin/list"));
+    EXPECT_THAT(g.enter_command, ElementsAre("/bin/enter", "%w"));
+    EXPECT_TRUE(g.status_command.empty()) << "an empty value unsets";
+    EXPECT_EQ(g.batch_size, 50u);
+    EXPECT_EQ(g.timeout_usec, 30 * S);
+
+    // An empty Hosts= resets the list: the engine's command lists the hosts then.
+    write_dropin("20-g.conf", "[Hosts g]\nHosts=\n");
+    const Config d = load();
+    EXPECT_TRUE(d.host_groups.at(0).hosts.empty());
+    EXPECT_THAT(d.host_groups.at(0).hosts_command, ElementsAre("/bin/list"));
+}
+
+TEST_F(ConfigTest, HostsGivenTwiceInOneFileIsAnError) {
+    expect_error("[Hosts g]\nHosts=a\nEnterCommand=/bin/e\nHosts=b\n", 4,
+                 "Hosts= given twice in [Hosts g] (first at line 2)");
+}
+
+TEST_F(ConfigTest, BadGroupValues) {
+    const std::string commands = "EnterCommand=/bin/e\nLeaveCommand=/bin/l\n";
+    expect_error("[Hosts g]\nBackend=command\n", 2, "Backend=command: expected batch");
+    expect_error("[Hosts g]\nBackend=\n", 2, "expected batch");
+    expect_error("[Hosts g]\n" + commands + "Hosts=node[1-3\n", 4,
+                 "Hosts=node[1-3: at byte 5: '[' is never closed; expected host names");
+    expect_error("[Hosts g]\nHosts=n[5-3]\n", 2, "at byte 3: the range 5-3 ends before it starts");
+    expect_error("[Hosts g]\nHosts=web1;reboot\n", 2, "at byte 5: ';' is not allowed");
+    expect_error("[Hosts g]\nHosts=n[1-100001]\n", 2, "more than 100000 names");
+    expect_error("[Hosts g]\nEnterCommand=/bin/enter %h\n", 2,
+                 "%h in a command of a [Hosts] group: its hosts come on standard input");
+    expect_error("[Hosts g]\nLeaveCommand=/bin/leave %h\n", 2, "%h in a command");
+    expect_error("[Hosts g]\nStatusCommand=/bin/status --host=%h\n", 2, "%h in a command");
+    expect_error("[Hosts g]\nEnterCommand=/bin/enter %x\n", 2,
+                 "unknown specifier %x; expected %w (the window id) or %% (a percent sign)");
+    expect_error("[Hosts g]\nEnterCommand=/bin/enter 100%\n", 2, "a lone '%'");
+    expect_error("[Hosts g]\nHostsCommand=/bin/list 'x\n", 2, "unterminated single quote");
+    for (const char* n : {"0", "100001", "-1", "many", ""}) {
+        expect_error(std::string("[Hosts g]\nBatchSize=") + n + "\n", 2,
+                     "expected an integer from 1 to 100000");
+    }
+    expect_error("[Hosts g]\nTimeoutSec=0\n", 2, "expected a time span greater than 0");
+    expect_error("[Hosts g]\nBatchsize=5\n", 2, "names are case-sensitive: BatchSize=");
+    expect_error("[Hosts g]\nUnit=x.service\n", 2, "unknown key Unit= in [Hosts g]");
+
+    write_main("[Hosts g]\nHosts=n1\n" + commands + "BatchSize=100000\n");
+    EXPECT_EQ(load().host_groups.at(0).batch_size, 100'000u);
+}
+
+TEST_F(ConfigTest, GroupNamesAreHostNames) {
+    expect_error("[Hosts]\n", 1, "[Hosts] needs a name");
+    expect_error("[Hosts a$b]\n", 1, "group name \"a$b\" contains '$'");
+    expect_error("[Hosts -x]\n", 1, "group name \"-x\" starts with '-'");
+    expect_error("[hosts g]\n", 1, "names are case-sensitive: Hosts");
+}
+
+TEST_F(ConfigTest, AGroupNeedsItsCommandsAndSomeHosts) {
+    expect_error("[Notify]\nWall=no\n[Hosts g]\nHosts=a\nLeaveCommand=/bin/l\n", 3,
+                 "[Hosts g] has no EnterCommand=");
+    expect_error("[Hosts g]\nHosts=a\nEnterCommand=/bin/e\n", 1, "[Hosts g] has no LeaveCommand=");
+    expect_error("\n[Hosts g]\nEnterCommand=/bin/e\nLeaveCommand=/bin/l\n", 2,
+                 "[Hosts g] has no hosts; expected Hosts=NAMES");
+    expect_error("[Hosts g]\n", 1, "[Hosts g] has no EnterCommand=");
+
+    // A drop-in that clears what a group needs is named, at its line.
+    write_main(kGroup);
+    const auto dropin = write_dropin("10-g.conf", "[Hosts g]\n\nLeaveCommand=\n");
+    EXPECT_THAT(error_of_loading(), StartsWith(at(dropin, 3) + "[Hosts g] has no LeaveCommand="));
+    write_dropin("10-g.conf", "[Hosts g]\nHostsCommand=\nHosts=\n");
+    EXPECT_THAT(error_of_loading(), StartsWith(at(dropin, 3) + "[Hosts g] has no hosts"));
+}
+
+TEST_F(ConfigTest, AGroupIsNotNamedLikeAHost) {
+    // The later of the two is reported, naming the other with its place.
+    expect_error(std::string("[Host g]\n") + kGroup, 2,
+                 "[Hosts g] is named like [Host g] (" + main_.string() + ":1)");
+    expect_error(std::string(kGroup) + "[Host g]\n", 5,
+                 "[Host g] is named like [Hosts g] (" + main_.string() + ":1)");
+}
+
+TEST_F(ConfigTest, AHostOfAGroupIsNotNamedLikeAnythingElse) {
+    const std::string commands = "EnterCommand=/bin/e\nLeaveCommand=/bin/l\n";
+    // Like a [Host].
+    expect_error("[Host n2]\n" + std::string(kGroup), 3,
+                 "host n2 of [Hosts g] is named like [Host n2] (" + main_.string() + ":1)");
+    expect_error(std::string(kGroup) + "[Host n3]\n", 5,
+                 "[Host n3] is named like a host of [Hosts g] (" + main_.string() + ":2)");
+    // Like a group.
+    expect_error(std::string(kGroup) + "[Hosts n1]\nHosts=x\n" + commands, 5,
+                 "[Hosts n1] is named like a host of [Hosts g] (" + main_.string() + ":2)");
+    expect_error("[Hosts g]\nHosts=g h\n" + commands, 2,
+                 "host g of [Hosts g] is named like [Hosts g] (" + main_.string() + ":1)");
+    // Like a host of another group.
+    expect_error(
+        std::string(kGroup) + "[Hosts other]\nHosts=m[1-9] n[3-4]\n" + commands, 6,
+        "host n3 of [Hosts other] is named like a host of [Hosts g] (" + main_.string() + ":2)");
+
+    // Across files: at the drop-in that made the clash.
+    write_main(kGroup);
+    const auto dropin = write_dropin("10-n1.conf", "# a host of its own now\n[Host n1]\n");
+    EXPECT_THAT(error_of_loading(),
+                StartsWith(at(dropin, 2) + "[Host n1] is named like a host of [Hosts g] (" +
+                           main_.string() + ":2)"));
+    // A drop-in that moves the host out of the group first is fine.
+    write_dropin("10-n1.conf", "[Hosts g]\nHosts=n[2-3]\n[Host n1]\n");
+    const Config c = load();
+    ASSERT_EQ(c.hosts.size(), 1u);
+    EXPECT_EQ(c.hosts[0].name, "n1");
+    EXPECT_THAT(c.host_groups.at(0).hosts, ElementsAre("n2", "n3"));
+}
+
+TEST_F(ConfigTest, AtMost100000HostsInAllGroups) {
+    const std::string commands = "EnterCommand=/bin/e\nLeaveCommand=/bin/l\n";
+    expect_error("[Hosts a]\nHosts=a[1-60000]\n" + commands + "[Hosts b]\n" + commands +
+                     "Hosts=b[1-40000] b[40001-40001]\n",
+                 8,
+                 "[Hosts b] brings the hosts of all groups to 100001; expected at most 100000 "
+                 "hosts in all groups together");
+    write_main("[Hosts a]\nHosts=a[1-60000]\n" + commands + "[Hosts b]\nHosts=b[1-40000]\n" +
+               commands);
+    const Config c = load();
+    ASSERT_EQ(c.host_groups.size(), 2u);
+    EXPECT_EQ(c.host_groups[0].hosts.size() + c.host_groups[1].hosts.size(), 100'000u);
+}
+
+TEST_F(ConfigTest, MaxFailedHosts) {
+    for (const char* good : {"10", "0", "5%", "2.5%", "100%", ""}) {
+        write_main(std::string("[Daemon]\nMaxFailedHosts=") + good + "\n");
+        EXPECT_EQ(load().max_failed_hosts, good);
+    }
+    EXPECT_EQ(Config().max_failed_hosts, "") << "no budget by default";
+    write_main("[Daemon]\nMaxFailedHosts=5%\n");
+    write_dropin("10.conf", "[Daemon]\nMaxFailedHosts=\n");
+    EXPECT_EQ(load().max_failed_hosts, "") << "a drop-in can take the budget away";
+    fs::remove_all(dropins_);
+
+    expect_error("[Daemon]\nScheduler=auto\nMaxFailedHosts=ten\n", 3,
+                 "MaxFailedHosts=ten: expected a count such as 10 or a share such as 5%, got "
+                 "'ten'");
+    expect_error("[Daemon]\nMaxFailedHosts=101%\n", 2, "a share of at most 100%");
+    expect_error("[Daemon]\nMaxFailedHosts=1.234%\n", 2, "at most two decimals");
+    expect_error("[Daemon]\nMaxFailedHosts=-1\n", 2, "expected a count such as 10");
+    expect_error("[Daemon]\nMaxFailedHosts=5%%\n", 2, "expected a count such as 10");
+}
+
 }  // namespace
 }  // namespace maint

@@ -1,5 +1,5 @@
-// Tests of the text helpers (common/text): strict UTF-8 validation, word splitting, the
-// ExecStart=-like command line splitter and join.
+// Tests of the text helpers (common/text): strict UTF-8 validation and cutting, the printable
+// filter, word splitting, the ExecStart=-like command line splitter and join.
 #include "common/text.hpp"
 
 #include <gmock/gmock.h>
@@ -169,6 +169,41 @@ TEST(Utf8Decoder, FindsNoSequenceWhereTheBytesAreNotOne) {
     EXPECT_EQ(utf8_sequence_length("\xE2\x82"), 0u) << "cut short";
     EXPECT_EQ(utf8_sequence_length("\xC2\x9B"), 2u) << "U+009B is well-formed (if unprintable)";
     EXPECT_EQ(utf8_code_point("\xC2\x9B", 0, 2), U'\u009B');
+}
+
+TEST(PrintableText, EscapeSequencesAndOtherControlsNeverReachATerminal) {
+    EXPECT_EQ(printable_text("Reboot\x1b]0;owned\x07 now\x1b[2J\r\nnext\tline"),
+              "Reboot]0;owned now[2J\nnext\tline");
+    EXPECT_EQ(printable_text("C1 CSI \xc2\x9b"
+                             "31m and raw \x9b"
+                             "31m"),
+              "C1 CSI 31m and raw ?31m");
+    EXPECT_EQ(printable_text("Grüße – ✓ \x7f"), "Grüße – ✓ ");
+    EXPECT_EQ(printable_text("overlong \xc0\xaf and cut \xe2\x82"), "overlong ?? and cut ??");
+}
+
+TEST(PrintableText, BidiOverridesAndIsolatesAreRemoved) {
+    // "Reboot at 5 " then RIGHT-TO-LEFT OVERRIDE ... POP, and the isolates LRI..PDI.
+    EXPECT_EQ(printable_text("Reboot at 5 \xe2\x80\xaemp\xe2\x80\xac \xe2\x81\xa6x\xe2\x81\xa9"
+                             " \xe2\x80\xaa\xe2\x80\xab\xe2\x80\xad\xe2\x81\xa7\xe2\x81\xa8"),
+              "Reboot at 5 mp x ");
+    // Their neighbours stay: EN DASH U+2013, ZERO WIDTH JOINER U+200D is not a bidi control,
+    // U+2070 SUPERSCRIPT ZERO.
+    EXPECT_EQ(printable_text("a\xe2\x80\x93"
+                             "b\xe2\x81\xb0"),
+              "a\xe2\x80\x93"
+              "b\xe2\x81\xb0");
+}
+
+TEST(Utf8Prefix, CutsAtACharacterBoundary) {
+    EXPECT_EQ(utf8_prefix("abc", 5), "abc");
+    EXPECT_EQ(utf8_prefix("abcdef", 3), "abc");
+    EXPECT_EQ(utf8_prefix("ab\xe2\x82\xac", 4), "ab") << "the euro sign does not fit";
+    EXPECT_EQ(utf8_prefix("ab\xe2\x82\xac", 5), "ab\xe2\x82\xac");
+    EXPECT_EQ(utf8_prefix("\xc3\xa9\xc3\xa9", 3), "\xc3\xa9");
+    EXPECT_EQ(utf8_prefix("a\xff\xfe", 2), "a\xff") << "a stray byte counts as one";
+    EXPECT_EQ(utf8_prefix("\xf0\x9d\x84\x9e", 3), "");
+    EXPECT_EQ(utf8_prefix("", 0), "");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Wall on real terminals: text made safe for a terminal, the broadcast banner with CR LF, the
+// Wall on real terminals: the broadcast banner with CR LF (the text made safe by common/text), the
 // terminals of logged-in users read from a utmp file written for the test, and the notice written
 // to a real pseudo-terminal (posix_openpt), also when that terminal is stuck and takes nothing.
 #include "system/wall.hpp"
@@ -89,30 +89,6 @@ class WallTest : public ::testing::Test {
 
     std::filesystem::path dir_;
 };
-
-TEST(PrintableText, EscapeSequencesAndOtherControlsNeverReachATerminal) {
-    EXPECT_EQ(printable_text("Reboot\x1b]0;owned\x07 now\x1b[2J\r\nnext\tline"),
-              "Reboot]0;owned now[2J\nnext\tline");
-    EXPECT_EQ(printable_text("C1 CSI \xc2\x9b"
-                             "31m and raw \x9b"
-                             "31m"),
-              "C1 CSI 31m and raw ?31m");
-    EXPECT_EQ(printable_text("Grüße – ✓ \x7f"), "Grüße – ✓ ");
-    EXPECT_EQ(printable_text("overlong \xc0\xaf and cut \xe2\x82"), "overlong ?? and cut ??");
-}
-
-TEST(PrintableText, BidiOverridesAndIsolatesAreRemoved) {
-    // "Reboot at 5 " then RIGHT-TO-LEFT OVERRIDE ... POP, and the isolates LRI..PDI.
-    EXPECT_EQ(printable_text("Reboot at 5 \xe2\x80\xaemp\xe2\x80\xac \xe2\x81\xa6x\xe2\x81\xa9"
-                             " \xe2\x80\xaa\xe2\x80\xab\xe2\x80\xad\xe2\x81\xa7\xe2\x81\xa8"),
-              "Reboot at 5 mp x ");
-    // Their neighbours stay: EN DASH U+2013, ZERO WIDTH JOINER U+200D is not a bidi control,
-    // U+2070 SUPERSCRIPT ZERO.
-    EXPECT_EQ(printable_text("a\xe2\x80\x93"
-                             "b\xe2\x81\xb0"),
-              "a\xe2\x80\x93"
-              "b\xe2\x81\xb0");
-}
 
 TEST(WallMessage, ABroadcastBannerThenTheTextWithCrLf) {
     const auto m =
