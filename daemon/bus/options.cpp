@@ -196,8 +196,9 @@ StartFlags start_options(const OptionList& options) {
                 invalid("options", "'MaxFailedHosts' given twice");
             out.max_failed_hosts = option_value<std::string>("options", k, v, "s");
         } else {
-            invalid("options", "unknown key '" + shown(k) + "'; the keys are 'Force' and "
-                                                         "'MaxFailedHosts'");
+            invalid("options", "unknown key '" + shown(k) +
+                                   "'; the keys are 'Force' and "
+                                   "'MaxFailedHosts'");
         }
     }
     out.force = force.value_or(false);

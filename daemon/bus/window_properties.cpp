@@ -64,8 +64,8 @@ int append(sd_bus_message* reply, const std::vector<LogEntry>& log) {
 }
 
 int append(sd_bus_message* reply, const HostProgress& p) {
-    return sd_bus_message_append(reply, "(uuuuu)", p.total, p.in_maintenance, p.failed,
-                                 p.skipped, p.pending);
+    return sd_bus_message_append(reply, "(uuuuu)", p.total, p.in_maintenance, p.failed, p.skipped,
+                                 p.pending);
 }
 
 int append(sd_bus_message* reply, const SharedHostResults& results) {

@@ -395,9 +395,9 @@ void Planner::complete(WindowId id, const std::string& note, const std::vector<s
                                             b->second + "); complete it when that is done");
     }
     stop_flip(id, "the window was completed during the flip");
-    const Status outcome = failed ? Status::Failed
-                                  : (live_.at(id).had_errors ? Status::CompletedWithErrors
-                                                             : Status::Completed);
+    const Status outcome =
+        failed ? Status::Failed
+               : (live_.at(id).had_errors ? Status::CompletedWithErrors : Status::Completed);
     std::string line = "Finished by " + uid_name(by.uid) + " as " +
                        std::string(to_string(outcome)) + (note.empty() ? "." : ": " + note);
     if (outcome == Status::CompletedWithErrors) {
@@ -729,8 +729,8 @@ void Planner::on_timer(WindowId id, TimerKind kind) {
                     }
                 } else if (w.status == Status::InProgress && w.spec.auto_complete) {
                     stop_flip(id, "the window ended during the flip");
-                    const Status outcome = live_.at(id).had_errors ? Status::CompletedWithErrors
-                                                                   : Status::Completed;
+                    const Status outcome =
+                        live_.at(id).had_errors ? Status::CompletedWithErrors : Status::Completed;
                     finish(id, outcome, "", 0,
                            "Finished automatically at its end as " +
                                std::string(to_string(outcome)) + ".",

@@ -103,7 +103,7 @@ struct PlannerPorts {
 struct PlannerSettings {
     Usec default_lead_usec = 30 * kUsecPerMinute;
     std::string default_max_failed_hosts;  // [Daemon] MaxFailedHosts=, checked
-    KnownNames known;  // configured audiences and hosts, in configuration order
+    KnownNames known;                      // configured audiences and hosts, in configuration order
 };
 
 // Who asked, and from which process (for sparing the starter's login session).

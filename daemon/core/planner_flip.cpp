@@ -24,8 +24,8 @@ void Planner::check_start_options(const StartOptions& options) {
     try {
         ErrorBudget::parse(*options.max_failed_hosts);
     } catch (const std::invalid_argument& e) {
-        throw Error(Errc::InvalidArgs, std::string("Invalid argument options: MaxFailedHosts: ") +
-                                           e.what());
+        throw Error(Errc::InvalidArgs,
+                    std::string("Invalid argument options: MaxFailedHosts: ") + e.what());
     }
 }
 
@@ -76,9 +76,9 @@ void Planner::begin_flip(WindowId id) {
             ++x.results_version;
             if (outcome.error) {
                 x.had_errors = true;
-                add_log(x, LogLevel::Error,
-                        std::string("Hosts were not put into maintenance: ") +
-                            outcome.error->what());
+                add_log(
+                    x, LogLevel::Error,
+                    std::string("Hosts were not put into maintenance: ") + outcome.error->what());
                 return;
             }
             for (const auto& p : outcome.value->problems) {
@@ -87,13 +87,13 @@ void Planner::begin_flip(WindowId id) {
             }
             const ErrorBudget budget = ErrorBudget::parse(x.flip_budget);
             add_log(x, LogLevel::Info,
-                    total == 0 ? std::string("No hosts to put into maintenance.")
-                               : "Putting " + std::to_string(total) + " host" +
-                                     (total == 1 ? "" : "s") + " into maintenance" +
-                                     (budget.none() ? std::string()
-                                                    : " (error budget: " + budget.text() +
-                                                          " failed)") +
-                                     ".");
+                    total == 0
+                        ? std::string("No hosts to put into maintenance.")
+                        : "Putting " + std::to_string(total) + " host" + (total == 1 ? "" : "s") +
+                              " into maintenance" +
+                              (budget.none() ? std::string()
+                                             : " (error budget: " + budget.text() + " failed)") +
+                              ".");
         });
         if (live_.count(id) && live_.at(id).done(kStepHostsResolved))
             run_flip(id);
@@ -197,9 +197,9 @@ bool Planner::flip_starting(WindowId id, const std::vector<std::string>& hosts) 
     } catch (const StoreError& e) {
         for (auto pos : positions) {
             rows[pos].begun = false;
-            set_result(f, pos, HostResultKind::Failed,
-                       rows[pos].host + ": not flipped: could not record its start (" + e.what() +
-                           ")");
+            set_result(
+                f, pos, HostResultKind::Failed,
+                rows[pos].host + ": not flipped: could not record its start (" + e.what() + ")");
         }
         return false;
     }
@@ -234,8 +234,8 @@ void Planner::set_result(Flip& f, std::uint32_t pos, HostResultKind result, std:
     if (f.every_host_logged || (failed && f.failure_lines < kFlipFailureLines)) {
         f.lines.push_back({r.time_usec, failed ? LogLevel::Error : LogLevel::Info, message});
         if (failed && !f.every_host_logged && ++f.failure_lines == kFlipFailureLines) {
-            f.lines.push_back({r.time_usec, LogLevel::Warning,
-                               "Further failures are in HostResults only."});
+            f.lines.push_back(
+                {r.time_usec, LogLevel::Warning, "Further failures are in HostResults only."});
         }
     }
     r.message = std::move(message);
@@ -370,8 +370,8 @@ void Planner::retry_hosts(WindowId id, const Actor& by) {
         positions.push_back(static_cast<std::uint32_t>(i));
     }
     if (positions.empty()) {
-        throw Error(Errc::InvalidState, "Window " + std::to_string(id) +
-                                            " has no failed or skipped host to retry");
+        throw Error(Errc::InvalidState,
+                    "Window " + std::to_string(id) + " has no failed or skipped host to retry");
     }
     try {
         ports_.store.save_host_results(id, rows, positions);
@@ -385,8 +385,8 @@ void Planner::retry_hosts(WindowId id, const Actor& by) {
         x.host_progress = count_results(x.host_results.get());
         ++x.results_version;
         add_log(x, LogLevel::Info,
-                "Retrying " + std::to_string(n) + " failed or skipped host" +
-                    (n == 1 ? "" : "s") + ", by UID " + std::to_string(by.uid) + ".");
+                "Retrying " + std::to_string(n) + " failed or skipped host" + (n == 1 ? "" : "s") +
+                    ", by UID " + std::to_string(by.uid) + ".");
     });
     run_flip(id);
 }

@@ -17,7 +17,7 @@ inline constexpr std::size_t kHistoryCacheSize = 8;
 
 struct Planner::Flip {
     WindowId id = 0;
-    SharedHostResults results;  // the window's rows, updated in place
+    SharedHostResults results;                             // the window's rows, updated in place
     std::unordered_map<std::string, std::uint32_t> index;  // host → position
     ErrorBudget budget;
     HostProgress progress;

@@ -5,9 +5,9 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
-#include <unordered_set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "core/window.hpp"

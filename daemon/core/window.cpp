@@ -74,7 +74,7 @@ std::optional<LogLevel> parse_log_level(std::string_view s) {
 
 namespace {
 constexpr std::string_view kHostResultNames[] = {"pending", "maintenance", "already", "failed",
-                                                  "skipped"};
+                                                 "skipped"};
 }  // namespace
 
 std::string_view to_string(HostResultKind r) {

@@ -118,10 +118,10 @@ class SharedHostResults {
 // what was begun and repeats nothing. Bits of Window::steps_done.
 enum Step : std::uint32_t {
     kStepUpcomingAnnounced = 1u << 0,  // WindowUpcoming sent for the current start time
-    kStepHostsEntered = 1u << 1,       // the window's current flip is over (every host has a result)
-    kStepSessionsEnded = 1u << 2,      // non-admin sessions were ended
-    kStepStartAnnounced = 1u << 3,     // started notices sent
-    kStepFinishAnnounced = 1u << 4,    // finished notices sent
+    kStepHostsEntered = 1u << 1,     // the window's current flip is over (every host has a result)
+    kStepSessionsEnded = 1u << 2,    // non-admin sessions were ended
+    kStepStartAnnounced = 1u << 3,   // started notices sent
+    kStepFinishAnnounced = 1u << 4,  // finished notices sent
     // Reminders after the first upcoming notice, N minutes before the start (for the current
     // start time, like kStepUpcomingAnnounced).
     kStepReminder30 = 1u << 5,

@@ -875,8 +875,7 @@ void SqliteWindowStore::write_host_results(WindowId id, const std::vector<HostRe
             bind_int(s, 2, static_cast<sqlite3_int64>(i));
             bind_text(s, 3, r.host);
             const auto result = to_string(r.result);
-            sqlite3_bind_text(s, 4, result.data(), static_cast<int>(result.size()),
-                              SQLITE_STATIC);
+            sqlite3_bind_text(s, 4, result.data(), static_cast<int>(result.size()), SQLITE_STATIC);
             bind_text(s, 5, r.message);
             bind_int(s, 6, to_db(r.time_usec));
             bind_int(s, 7, r.begun);

@@ -17,13 +17,13 @@ class AsioDeferrer final : public Deferrer {
     ~AsioDeferrer() override { *alive_ = false; }
 
     void defer(Usec delay_usec, std::function<void()> fn) override {
-        auto timer = std::make_shared<boost::asio::steady_timer>(
-            io_, std::chrono::microseconds(delay_usec));
-        timer->async_wait([timer, alive = alive_, fn = std::move(fn)](
-                              const boost::system::error_code& ec) {
-            if (!ec && *alive)
-                fn();
-        });
+        auto timer =
+            std::make_shared<boost::asio::steady_timer>(io_, std::chrono::microseconds(delay_usec));
+        timer->async_wait(
+            [timer, alive = alive_, fn = std::move(fn)](const boost::system::error_code& ec) {
+                if (!ec && *alive)
+                    fn();
+            });
     }
 
   private:

@@ -331,59 +331,60 @@ void SystemHosts::list_group(const GroupPtr& g, std::function<void(std::string p
     if (g->listing)
         return;  // the listing under way answers this caller too
     g->listing = true;
-    enqueue({nullptr, {}, [this, g, alive = alive_](std::function<void()> release) {
-                 auto text = std::make_shared<std::string>();
-                 ChildOptions options;
-                 options.timeout =
-                     std::chrono::milliseconds(std::max<Usec>(g->config.timeout_usec / 1000, 1));
-                 options.on_stdout = [text](std::string_view chunk) {
-                     const std::size_t room = kMaxListingBytes - text->size();
-                     text->append(chunk.substr(0, std::min(chunk.size(), room)));
-                 };
-                 ChildProcess::run(
-                     io_, g->config.hosts_command, std::move(options),
-                     [this, g, text, alive, release](ChildResult r) {
-                         release();
-                         if (!*alive)
-                             return;
-                         std::string problem;
-                         const std::string title = "HostsCommand= of [Hosts " + g->config.name + "]";
-                         if (!r.ok()) {
-                             problem = title + " failed (" + r.describe() + ")" +
-                                       (r.first_line().empty() ? "" : ": " + r.first_line()) +
-                                       "; its last listing stands";
-                         } else {
-                             std::vector<std::string> listed;
-                             std::unordered_set<std::string> seen;
-                             std::size_t bad = 0;
-                             std::string first_bad;
-                             for (const auto& line : split_lines(*text)) {
-                                 const std::string name = trim(line);
-                                 if (name.empty() || !seen.insert(name).second)
-                                     continue;
-                                 if (host_name_problem(name) || listed.size() >= kMaxHostlistNames) {
-                                     if (bad++ == 0)
-                                         first_bad = name.substr(0, 80);
-                                     continue;
-                                 }
-                                 listed.push_back(name);
+    enqueue(
+        {nullptr, {}, [this, g, alive = alive_](std::function<void()> release) {
+             auto text = std::make_shared<std::string>();
+             ChildOptions options;
+             options.timeout =
+                 std::chrono::milliseconds(std::max<Usec>(g->config.timeout_usec / 1000, 1));
+             options.on_stdout = [text](std::string_view chunk) {
+                 const std::size_t room = kMaxListingBytes - text->size();
+                 text->append(chunk.substr(0, std::min(chunk.size(), room)));
+             };
+             ChildProcess::run(
+                 io_, g->config.hosts_command, std::move(options),
+                 [this, g, text, alive, release](ChildResult r) {
+                     release();
+                     if (!*alive)
+                         return;
+                     std::string problem;
+                     const std::string title = "HostsCommand= of [Hosts " + g->config.name + "]";
+                     if (!r.ok()) {
+                         problem = title + " failed (" + r.describe() + ")" +
+                                   (r.first_line().empty() ? "" : ": " + r.first_line()) +
+                                   "; its last listing stands";
+                     } else {
+                         std::vector<std::string> listed;
+                         std::unordered_set<std::string> seen;
+                         std::size_t bad = 0;
+                         std::string first_bad;
+                         for (const auto& line : split_lines(*text)) {
+                             const std::string name = trim(line);
+                             if (name.empty() || !seen.insert(name).second)
+                                 continue;
+                             if (host_name_problem(name) || listed.size() >= kMaxHostlistNames) {
+                                 if (bad++ == 0)
+                                     first_bad = name.substr(0, 80);
+                                 continue;
                              }
-                             if (bad) {
-                                 problem = title + " listed " + std::to_string(bad) +
-                                           " name(s) that are not host names or too many, "
-                                           "ignored (the first: '" +
-                                           first_bad + "')";
-                             }
-                             g->listed = std::move(listed);
-                             regroup();
+                             listed.push_back(name);
                          }
-                         g->listing = false;
-                         auto waiting = std::move(g->waiting);
-                         g->waiting.clear();
-                         for (auto& w : waiting)
-                             w(problem);
-                     });
-             }});
+                         if (bad) {
+                             problem = title + " listed " + std::to_string(bad) +
+                                       " name(s) that are not host names or too many, "
+                                       "ignored (the first: '" +
+                                       first_bad + "')";
+                         }
+                         g->listed = std::move(listed);
+                         regroup();
+                     }
+                     g->listing = false;
+                     auto waiting = std::move(g->waiting);
+                     g->waiting.clear();
+                     for (auto& w : waiting)
+                         w(problem);
+                 });
+         }});
 }
 
 void SystemHosts::resolve(const std::vector<std::string>& names,
@@ -509,7 +510,8 @@ void SystemHosts::probe(const HostPtr& h, std::vector<std::string> status, Probe
     waiting->second.push_back(std::move(done));
     if (!first)
         return;  // a probe is under way: its answer is this caller's too
-    enqueue({nullptr, {h->name},
+    enqueue({nullptr,
+             {h->name},
              [this, h, status = std::move(status), alive = alive_](std::function<void()> release) {
                  run(*h, status, 0, [this, h, alive, release](ChildResult r) {
                      const HostState state = host_state_from_status(r);
@@ -592,8 +594,7 @@ void SystemHosts::probe_grouped(const GroupPtr& g, const std::string& host, Prob
                          };
                          ChildProcess::run(
                              io_, expand_host_command(g->config.status_command, "", 0),
-                             std::move(options),
-                             [parser, open, answer, release](ChildResult r) {
+                             std::move(options), [parser, open, answer, release](ChildResult r) {
                                  parser->finish();
                                  release();
                                  const std::vector<std::string> left(open->begin(), open->end());
@@ -729,10 +730,10 @@ void SystemHosts::run_batch(const GroupPtr& g, std::vector<std::string> hosts, b
             if (!batch->open.erase(line.host)) {
                 // A host outside the batch (or named twice): ignored, and said once per batch.
                 if (batch->strays++ == 0) {
-                    round->note("The batch command of [Hosts " + group +
-                                    "] named a host not in its batch (or twice), ignored: " +
-                                    line.host,
-                                false);
+                    round->note(
+                        "The batch command of [Hosts " + group +
+                            "] named a host not in its batch (or twice), ignored: " + line.host,
+                        false);
                 }
                 return;
             }
@@ -740,10 +741,10 @@ void SystemHosts::run_batch(const GroupPtr& g, std::vector<std::string> hosts, b
                 forget_probe(line.host);
             const bool ok = line.verb == BatchVerb::Ok;
             HostFlip flip{line.host, ok, false, ok ? round->wanted : HostState::Unknown, ""};
-            const std::string what = ok ? (round->wanted == HostState::Maintenance
-                                               ? " entered maintenance"
-                                               : " left maintenance")
-                                        : std::string(" could not ") + round->verb + " maintenance";
+            const std::string what =
+                ok ? (round->wanted == HostState::Maintenance ? " entered maintenance"
+                                                              : " left maintenance")
+                   : std::string(" could not ") + round->verb + " maintenance";
             flip.message = line.host + what + (line.message.empty() ? "" : ": " + line.message);
             round->finish(flip);
         },
@@ -773,9 +774,8 @@ void SystemHosts::run_batch(const GroupPtr& g, std::vector<std::string> hosts, b
                     else if (static_cast<unsigned char>(c) < 0x20)
                         c = '?';
                 }
-                round->note("The batch command of [Hosts " + group + "] (" +
-                                std::to_string(size) + " hosts, " + r.describe() +
-                                ") wrote on standard error: " + err,
+                round->note("The batch command of [Hosts " + group + "] (" + std::to_string(size) +
+                                " hosts, " + r.describe() + ") wrote on standard error: " + err,
                             !r.ok());
             }
             const std::string why = "no result from the batch command (" + r.describe() + ")";

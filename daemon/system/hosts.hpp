@@ -123,7 +123,7 @@ class SystemHosts final : public HostFleet {
     unsigned taken_ = 0;  // slots held by jobs ready or running
     std::deque<Job> queue_;
     std::deque<Job> ready_;  // told `starting`, waiting for their turn to be spawned
-    std::map<std::string, std::size_t> index_;  // host name → hosts_ position
+    std::map<std::string, std::size_t> index_;                 // host name → hosts_ position
     std::unordered_map<std::string, GroupPtr> grouped_index_;  // grouped host → its group
     std::unordered_map<std::string, GroupPtr> group_named_;
     std::shared_ptr<const std::unordered_set<std::string>> grouped_ =

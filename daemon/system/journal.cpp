@@ -143,8 +143,8 @@ void LifecycleLog::hosts_flipped(const Window& w) {
     const HostProgress& p = w.host_progress;
     log(p.failed + p.skipped ? 4 : 5,
         "Window " + wid(w.id) + " flipped its hosts: " + std::to_string(p.in_maintenance) + " of " +
-            std::to_string(p.total) + " in maintenance, " + std::to_string(p.failed) +
-            " failed, " + std::to_string(p.skipped) + " skipped",
+            std::to_string(p.total) + " in maintenance, " + std::to_string(p.failed) + " failed, " +
+            std::to_string(p.skipped) + " skipped",
         {{"MESSAGE_ID", message_id::kHostFlipped}, {"WINDOW_ID", wid(w.id)}});
 }
 

@@ -251,10 +251,10 @@ class FakeHostFleet final : public HostFleet {
         WindowId window = 0;
     };
     std::vector<FlipCall> flips;
-    std::vector<std::string> started;  // every host `starting` let start, in order
+    std::vector<std::string> started;                  // every host `starting` let start, in order
     std::function<void(const std::string&)> on_start;  // as each host starts, before its result
-    std::set<std::string> failing;     // hosts whose flip fails
-    std::set<std::string> already;     // hosts already in the wanted state
+    std::set<std::string> failing;                     // hosts whose flip fails
+    std::set<std::string> already;                     // hosts already in the wanted state
     std::map<std::string, std::vector<std::string>> groups;
     std::vector<std::string> resolve_problems;
     std::optional<Error> resolve_error;
@@ -533,8 +533,9 @@ struct PlannerRig {
     // A new planner over the doubles (and over what the store holds), loaded but not resumed.
     Planner& make() {
         planner.reset();
-        planner.emplace(PlannerPorts{store, scheduler, clock, prechecks, hosts, sessions, notifier, deferrer},
-                        settings, listener);
+        planner.emplace(
+            PlannerPorts{store, scheduler, clock, prechecks, hosts, sessions, notifier, deferrer},
+            settings, listener);
         planner->load();
         return *planner;
     }

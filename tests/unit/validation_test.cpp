@@ -232,8 +232,8 @@ TEST(ValidationApply, AppliesEveryField) {
     c.auto_complete = false;
     c.valid = false;
     const WindowSpec s = apply_changes(WindowSpec{}, c);
-    EXPECT_EQ(s,
-              (WindowSpec{11, 22, "r", {"ops"}, "c", "l", true, "n", 33, {"web1"}, false, false, ""}));
+    EXPECT_EQ(
+        s, (WindowSpec{11, 22, "r", {"ops"}, "c", "l", true, "n", 33, {"web1"}, false, false, ""}));
 }
 
 TEST(ValidationApply, ListsAreDeduplicatedFirstOccurrenceWins) {

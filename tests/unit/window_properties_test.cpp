@@ -19,11 +19,11 @@ TEST(WindowProperties, ScheduleTakesThePlanDetailsAndUpdateAlsoTheTimesReasonAud
         settable_keys(true),
         (std::vector<std::string>{"Comment", "LoginMessage", "ShowLoginMessage", "NotifyMessage",
                                   "NotifyLeadUSec", "Hosts", "AutoComplete", "MaxFailedHosts"}));
-    EXPECT_EQ(settable_keys(false),
-              (std::vector<std::string>{
-                  "Valid", "StartUSec", "EndUSec", "Reason", "Notify", "Comment", "LoginMessage",
-                  "ShowLoginMessage", "NotifyMessage", "NotifyLeadUSec", "Hosts", "AutoComplete",
-                  "MaxFailedHosts"}));
+    EXPECT_EQ(
+        settable_keys(false),
+        (std::vector<std::string>{"Valid", "StartUSec", "EndUSec", "Reason", "Notify", "Comment",
+                                  "LoginMessage", "ShowLoginMessage", "NotifyMessage",
+                                  "NotifyLeadUSec", "Hosts", "AutoComplete", "MaxFailedHosts"}));
     EXPECT_EQ(settable_property("Id", false), nullptr);
     EXPECT_EQ(settable_property("StartUSec", true), nullptr)
         << "ScheduleWindow has it as an argument";
