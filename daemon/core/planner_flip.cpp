@@ -155,6 +155,13 @@ void Planner::run_flip(WindowId id) {
     };
     callbacks.each = [this, id](const HostFlip& result) { flip_result(id, result); };
     callbacks.done = [this, id] { flip_done(id); };
+    callbacks.note = [this, id](const std::string& line, bool error) {
+        auto it = flips_.find(id);
+        if (it == flips_.end())
+            return;
+        it->second->lines.push_back({now(), error ? LogLevel::Error : LogLevel::Warning, line});
+        schedule_flush(id);
+    };
     try {
         ports_.hosts.flip(todo, true, FlipContext{id, w.spec.reason}, std::move(callbacks));
     } catch (const Error& e) {

@@ -26,6 +26,10 @@ void decode(sdbus::Message& m, RecordedSignal& s) {
             s.window = p;
         } else if (s.member == "HostStateChanged") {
             m >> s.host >> s.host_state;
+        } else if (s.member == "HostsFlipped") {
+            sdbus::ObjectPath p;
+            m >> s.id >> p >> s.in_maintenance >> s.failed >> s.skipped;
+            s.window = p;
         }
     } else if (s.interface == kPropertiesInterface && s.member == "PropertiesChanged") {
         m >> s.changed_interface >> s.changed >> s.invalidated;

@@ -29,6 +29,9 @@ struct RecordedSignal {
     std::string status;
     std::string host;
     std::string host_state;
+    std::uint32_t in_maintenance = 0;  // HostsFlipped
+    std::uint32_t failed = 0;
+    std::uint32_t skipped = 0;
     // org.freedesktop.DBus.Properties.PropertiesChanged.
     std::string changed_interface;
     std::map<std::string, sdbus::Variant> changed;
