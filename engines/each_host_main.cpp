@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
 
     // The daemon may stop reading (it timed out): a write must fail, not kill us.
     ::signal(SIGPIPE, SIG_IGN);
+    std::ios::sync_with_stdio(false);  // std::cin reads in blocks, not in step with stdio
     const Batch batch = read_batch(std::cin, STDOUT_FILENO, std::cerr);
     std::size_t reported = 0;
     try {

@@ -314,6 +314,7 @@ int main(int argc, char** argv) {
 
     // The daemon may stop reading (it timed out): a write must fail, not kill us.
     ::signal(SIGPIPE, SIG_IGN);
+    std::ios::sync_with_stdio(false);  // std::cin reads in blocks, not in step with stdio
     const auto batch = maint::engines::read_batch(std::cin, STDOUT_FILENO, std::cerr);
     const auto& hosts = batch.hosts;
     SlurmFlip flip(scontrol);
