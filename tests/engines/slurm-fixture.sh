@@ -27,6 +27,19 @@
 # Runs as root (munged then needs --force; slurmctld runs as SlurmUser=root) or as any user
 # (SlurmUser is that user). Unix socket paths are short: DIR must be under ~80 bytes.
 #
+# For the daemon against this cluster: start it, put SLURM_CONF (DIR/env) into the daemon's
+# environment (the helper and scontrol inherit it), and give it a group such as
+#   [Hosts slurm]
+#   Backend=batch
+#   Hosts=node[00001-10000]
+#   EnterCommand=BUILD/engines/slurm enter %w
+#   LeaveCommand=BUILD/engines/slurm leave %w
+#   StatusCommand=BUILD/engines/slurm status
+#   BatchSize=10000
+# then check with `sinfo -h -N -o '%N %T %E'` (or `sinfo -h -o '%T %E %N'`, much faster for
+# 10,000 nodes) what Slurm says. `stop DIR` when done; a later `start DIR` cleans up after a run
+# that was killed.
+#
 # Exit status: 0 done, 1 failed (the logs in DIR say why: slurmctld.log, munge/munged.log),
 # 2 bad usage, 77 cannot run here (slurmctld, munged or the Slurm clients are not installed).
 set -euo pipefail
