@@ -87,14 +87,14 @@ class SlurmFlip {
         // broken disk, and a DOWN node with it.
         std::string failure;
         const NodeAnswer answer = query(hosts, failure);
-        std::vector<std::string> drained;
+        std::vector<std::string> ours;
         std::string lines;
         for (const auto& h : hosts) {
             const SlurmNode* node = known(answer, h, failure, Result::Failed, lines);
             if (!node)
                 continue;
             if (node->drain() && is_maintenanced_reason(node->reason)) {
-                drained.push_back(h);
+                ours.push_back(h);
             } else if (node->drain()) {
                 lines += failed_line(h, "drained for another reason (\"" + node->reason +
                                             "\"), not by maintenanced: left drained; `scontrol "
@@ -110,7 +110,7 @@ class SlurmFlip {
         }
         write_all(STDOUT_FILENO, lines);
         flip(
-            drained, {"State=RESUME"}, [](const SlurmNode& n) { return !n.drain(); }, "resumed");
+            ours, {"State=RESUME"}, [](const SlurmNode& n) { return !n.drain(); }, "resumed");
     }
 
     void status(const std::vector<std::string>& hosts) {
