@@ -29,6 +29,9 @@ packages=(
   # the Debian packages' test (tests/package): dpkg-buildpackage with debhelper, lintian, and a
   # fresh Debian 12 made by debootstrap, booted in systemd-nspawn (systemd-container, above)
   dpkg-dev debhelper lintian debootstrap
+  # the batch helpers' tests (tests/engines, ctest -L slurm): a real slurmctld with munged, and
+  # the scontrol and sinfo clients the Slurm helper runs
+  slurmctld slurm-client munge
 )
 
 missing=()
