@@ -29,6 +29,9 @@ packages=(
   # the Debian packages' test (tests/package): dpkg-buildpackage with debhelper, lintian, and a
   # fresh Debian 12 made by debootstrap, booted in systemd-nspawn (systemd-container, above)
   dpkg-dev debhelper lintian debootstrap
+  # the Pacemaker helper's test (tests/engines): a real one-node cluster in the system test's
+  # container; crm_attribute, cibadmin and crm_mon are in pacemaker-cli-utils (only a Recommends)
+  pacemaker corosync pacemaker-cli-utils
 )
 
 missing=()
