@@ -25,6 +25,6 @@ run_suite() {
   return "$status"
 }
 
-run_suite normal "$top/build" unit integration pam system desktop docs completion package
+run_suite normal "$top/build" unit integration pam system desktop docs completion package pacemaker
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite sanitize "$top/build-asan" unit integration pam desktop docs completion
