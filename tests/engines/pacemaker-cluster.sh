@@ -28,7 +28,7 @@ BUILD=$(cd "$BUILD" && pwd -P)
 SRC=$(cd "$SRC" && pwd -P)
 
 CHECKS_ALL="installed list enter status_maintenance leave status_normal batch_one_change
-            protocol acl_fallback sandbox cluster_down"
+            protocol same_as_crm_attribute acl_fallback sandbox cluster_down"
 
 # ------------------------------------------------------------------------------ output
 T0=$(date +%s%N)
@@ -443,6 +443,53 @@ check_protocol() {
   [ -z "$OUT" ] && [ "$RC" = 0 ] && pass "an empty batch: no output, exit status 0" || fail "an empty batch (exit status $RC): $OUT"
   run_helper bogus </dev/null
   expect_rc "an unknown command" 2
+  local left
+  left=$(X sh -c 'ls /tmp/maintenanced-pacemaker.* 2>/dev/null')
+  [ -z "$left" ] && pass "no temporary files left in /tmp" || fail "temporary files left: $left"
+}
+
+# The helper's one CIB change leaves a node exactly as crm_attribute --update true and --delete
+# leave it, from states pcs, crmsh or an admin make: the node's attributes in a set of another
+# name (crm_attribute then adds its set nodes-ID), and maintenance=false in such a set
+# (crm_attribute changes it where it is).
+check_same_as_crm_attribute() {
+  local start name with_helper with_crm
+  for start in \
+    "<instance_attributes id=\"offline-attrs\"><nvpair id=\"offline-attrs-rack\" name=\"rack\" value=\"r7\"/></instance_attributes>" \
+    "<instance_attributes id=\"offline-attrs\"><nvpair id=\"offline-attrs-rack\" name=\"rack\" value=\"r7\"/><nvpair id=\"offline-attrs-maint\" name=\"maintenance\" value=\"false\"/></instance_attributes>"
+  do
+    case $start in
+      *'name="maintenance"'*) name="maintenance=false in offline-attrs" ;;
+      *) name="rack=r7 in offline-attrs" ;;
+    esac
+    set_offline_node "$start" || return
+    run_helper enter <<<"$OFFLINE"
+    expect_lines "enter $OFFLINE ($name)" "$OFFLINE ok( .*)?"
+    with_helper=$(offline_node_xml)
+    set_offline_node "$start" || return
+    X crm_attribute --node "$OFFLINE" --name maintenance --update true
+    with_crm=$(offline_node_xml)
+    [ "$with_helper" = "$with_crm" ] && pass "enter ($name): as crm_attribute --update true leaves it: $with_helper" \
+      || fail "enter ($name): $with_helper; crm_attribute: $with_crm"
+    # from there (crm_attribute's result), leave and crm_attribute --delete
+    run_helper leave <<<"$OFFLINE"
+    expect_lines "leave $OFFLINE ($name)" "$OFFLINE ok( .*)?"
+    with_helper=$(offline_node_xml)
+    set_offline_node "$(sed -E 's|^<node [^>]*>||; s|</node>$||' <<<"$with_crm")" || return
+    X crm_attribute --node "$OFFLINE" --name maintenance --delete >/dev/null
+    with_crm=$(offline_node_xml)
+    [ "$with_helper" = "$with_crm" ] && pass "leave ($name): as crm_attribute --delete leaves it: $with_helper" \
+      || fail "leave ($name): $with_helper; crm_attribute: $with_crm"
+  done
+  set_offline_node ""
+}
+set_offline_node() {  # CHILDREN: the node pcmk-offline with these children, and nothing else
+  X cibadmin --replace --scope nodes --xml-text "<node id=\"2\" uname=\"$OFFLINE\">$1</node>" ||
+    { fail "cibadmin --replace of $OFFLINE's node entry failed"; return 1; }
+}
+offline_node_xml() {  # the node entry, on one line, without blanks between elements
+  X cibadmin --query --xpath "/cib/configuration/nodes/node[@uname='$OFFLINE']" | tr -d '\n' |
+    sed -E 's/>[[:space:]]+</></g'
 }
 
 # The batch change is refused (an ACL lets the user write NODE's entry only): the helper falls
