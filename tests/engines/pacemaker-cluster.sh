@@ -79,9 +79,13 @@ NSPID="" CPID="" BOOT_T0=""
 hostprint() {
   {
     grep -h "^$ACL_USER:" /etc/passwd /etc/group
-    for d in /etc/corosync /var/lib/corosync /var/lib/pacemaker/cib /usr/local/libexec /usr/local/share/man/man8; do
+    for d in /etc/corosync /usr/local/libexec /usr/local/share/man/man8; do
       echo "== $d"; ls -A "$d" 2>/dev/null
     done
+    # (A cluster running on the host writes these itself; this runs only when the guest is down.)
+    if ! pgrep -x pacemakerd >/dev/null && ! pgrep -x corosync >/dev/null; then
+      for d in /var/lib/corosync /var/lib/pacemaker/cib; do echo "== $d"; ls -A "$d" 2>/dev/null; done
+    fi
     echo "== /run/systemd"; ls -A /run/systemd 2>&1
     ls -l --time-style=+%s "$BUILD/install_manifest.txt" 2>&1
   }
