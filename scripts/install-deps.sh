@@ -32,6 +32,9 @@ packages=(
   # the batch helpers' tests (tests/engines, ctest -L slurm): a real slurmctld with munged, and
   # the scontrol and sinfo clients the Slurm helper runs
   slurmctld slurm-client munge
+  # the Pacemaker helper's test (tests/engines): a real one-node cluster in the system test's
+  # container; crm_attribute, cibadmin and crm_mon are in pacemaker-cli-utils (only a Recommends)
+  pacemaker corosync pacemaker-cli-utils
 )
 
 missing=()

@@ -26,6 +26,6 @@ run_suite() {
 }
 
 run_suite normal "$top/build" unit integration pam system desktop docs completion package \
-  slurm each-host
+  slurm each-host pacemaker
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite sanitize "$top/build-asan" unit integration pam desktop docs completion slurm each-host

@@ -147,9 +147,12 @@ boot() {
   mkdir -p "$WORK/ovl" "$WORK/merged"
   local masks=""
   # Units of the host image that only slow the boot or fire timers into the test's timer lists.
+  # (Debian enables and starts a cluster when pacemaker is installed, as install-deps.sh does for
+  # tests/engines: not here.)
   for u in postgresql.service apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
            e2scrub_all.timer e2scrub_reap.service fstrim.timer man-db.timer \
-           systemd-tmpfiles-clean.timer logrotate.timer getty@tty1.service; do
+           systemd-tmpfiles-clean.timer logrotate.timer getty@tty1.service \
+           corosync.service pacemaker.service pcsd.service pcsd-ruby.service; do
     masks+=" systemd.mask=$u"
   done
   cat >"$WORK/boot.sh" <<EOF
