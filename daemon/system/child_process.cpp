@@ -82,36 +82,44 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
     Impl(boost::asio::io_context& io)
         : output(io), stdout_pipe(io), input(io), exited(io), timer(io) {}
 
-    void read_stdout() {
-        stdout_pipe.async_read_some(
-            boost::asio::buffer(stdout_buffer),
-            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                if (n > 0 && self->on_stdout && !self->finished)
-                    self->on_stdout(std::string_view(self->stdout_buffer.data(), n));
-                if (ec) {
-                    self->stdout_done = true;
-                    self->maybe_finish();
-                    return;
-                }
-                self->read_stdout();
-            });
+    void take_stdout(std::string_view chunk) {
+        if (on_stdout && !finished)
+            on_stdout(chunk);
+    }
+    void take_output(std::string_view chunk) {
+        const std::size_t room = kMaxChildOutput - result.output.size();
+        result.output.append(chunk.data(), std::min(chunk.size(), room));
     }
 
-    // What is already in a pipe when the child has exited (a grandchild may hold it open).
+    // Reads a pipe until every writer closed it, or, once the child has exited, until it is
+    // empty: a grandchild that kept it open must not keep us waiting. reap() cancels the read
+    // under way; whatever that read had already got comes first, then the rest is read here, on
+    // the loop, with no other read pending, so the output keeps its order.
     template <class Take>
-    void drain(boost::asio::posix::stream_descriptor& pipe, bool& done_flag, Take&& take) {
-        if (done_flag || !pipe.is_open())
-            return;
-        std::array<char, 4096> rest{};
-        for (;;) {
-            const ssize_t n = ::read(pipe.native_handle(), rest.data(), rest.size());
-            if (n <= 0)
-                break;
-            take(std::string_view(rest.data(), static_cast<std::size_t>(n)));
-        }
-        boost::system::error_code ignored;
-        pipe.cancel(ignored);
-        done_flag = true;
+    void read_pipe(boost::asio::posix::stream_descriptor& pipe, std::array<char, 16384>& buf,
+                   bool Impl::*done_flag, Take take) {
+        pipe.async_read_some(
+            boost::asio::buffer(buf), [self = shared_from_this(), &pipe, &buf, done_flag, take](
+                                          const boost::system::error_code& ec, std::size_t n) {
+                if (n > 0)
+                    (self.get()->*take)(std::string_view(buf.data(), n));
+                if (!ec && !self->exit_done) {
+                    self->read_pipe(pipe, buf, done_flag, take);
+                    return;
+                }
+                if (self->exit_done && pipe.is_open()) {
+                    std::array<char, 4096> rest{};
+                    for (;;) {
+                        const ssize_t got = ::read(pipe.native_handle(), rest.data(), rest.size());
+                        if (got <= 0)
+                            break;
+                        (self.get()->*take)(
+                            std::string_view(rest.data(), static_cast<std::size_t>(got)));
+                    }
+                }
+                self.get()->*done_flag = true;
+                self->maybe_finish();
+            });
     }
 
     void write_input() {
@@ -126,21 +134,9 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
             });
     }
 
-    void read_output() {
-        output.async_read_some(
-            boost::asio::buffer(buffer),
-            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                if (n > 0) {
-                    const std::size_t room = kMaxChildOutput - self->result.output.size();
-                    self->result.output.append(self->buffer.data(), std::min(n, room));
-                }
-                if (ec) {  // EOF: every writer (the child and its children) closed the pipe
-                    self->output_done = true;
-                    self->maybe_finish();
-                    return;
-                }
-                self->read_output();
-            });
+    void read_output() { read_pipe(output, buffer, &Impl::output_done, &Impl::take_output); }
+    void read_stdout() {
+        read_pipe(stdout_pipe, stdout_buffer, &Impl::stdout_done, &Impl::take_stdout);
     }
 
     void wait_exit() {
@@ -172,14 +168,11 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
             timer.cancel();
             // A grandchild that kept the pipe open must not keep us waiting: the output is
             // whatever was written by the time the child exited, plus what is already queued.
-            drain(output, output_done, [this](std::string_view chunk) {
-                const std::size_t room = kMaxChildOutput - result.output.size();
-                result.output.append(chunk.data(), std::min(chunk.size(), room));
-            });
-            drain(stdout_pipe, stdout_done, [this](std::string_view chunk) {
-                if (on_stdout)
-                    on_stdout(chunk);
-            });
+            boost::system::error_code ignored;
+            if (!output_done)
+                output.cancel(ignored);
+            if (!stdout_done)
+                stdout_pipe.cancel(ignored);
             maybe_finish();
         }
     }
@@ -224,7 +217,7 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
     std::string input_text;
     boost::asio::posix::stream_descriptor exited;
     boost::asio::steady_timer timer;
-    std::array<char, 4096> buffer{};
+    std::array<char, 16384> buffer{};
     ChildResult result;
     Done done;
     bool output_done = false;

@@ -133,6 +133,37 @@ TEST_F(ChildProcessTest, AGrandchildHoldingThePipeDoesNotDelayTheResult) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
+// A batch command's answer streamed through on_stdout arrives whole and in order, however its
+// last chunks meet the child's exit (the read under way when the exit is seen comes first, then
+// the rest: an earlier version read the rest first, which garbled lines of a 10,000-host batch).
+TEST_F(ChildProcessTest, StreamedOutputKeepsItsOrderAcrossTheExit) {
+    std::string expected;
+    for (int i = 1; i <= 200000; ++i)
+        expected += std::to_string(i) + "\n";
+    for (int round = 0; round < 5; ++round) {
+        std::string streamed;
+        ChildOptions options;
+        options.on_stdout = [&](std::string_view chunk) { streamed.append(chunk); };
+        const auto r = run({"/usr/bin/seq", "1", "200000"}, options);
+        ASSERT_TRUE(r.ok()) << r.describe();
+        ASSERT_EQ(streamed.size(), expected.size()) << "round " << round;
+        ASSERT_TRUE(streamed == expected) << "round " << round << ": out of order";
+        EXPECT_TRUE(r.output.empty()) << "standard output went to the error capture too";
+    }
+}
+
+TEST_F(ChildProcessTest, StandardErrorStaysApartFromStreamedOutput) {
+    std::string streamed;
+    ChildOptions options;
+    options.on_stdout = [&](std::string_view chunk) { streamed.append(chunk); };
+    options.environment = {"MAINT_TEST_VALUE=from the daemon"};
+    const auto r =
+        run({"/bin/sh", "-c", "echo \"out $MAINT_TEST_VALUE\"; echo err >&2; exit 2"}, options);
+    EXPECT_EQ(r.exit_status, 2);
+    EXPECT_EQ(streamed, "out from the daemon\n");
+    EXPECT_EQ(r.output, "err\n");
+}
+
 // True while `pid` is a live (not zombie) process. (Not checked by name: right after `&` the
 // helper may still be the shell's fork, not yet `sleep`.)
 bool running(pid_t pid) {
