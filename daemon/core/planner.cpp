@@ -536,11 +536,31 @@ void Planner::end_sessions(WindowId id, std::uint32_t except_pid, std::function<
 }
 
 void Planner::dry_run(std::function<void(bool, std::vector<PrecheckResult>)> done) {
-    ports_.prechecks.run([done = std::move(done)](std::vector<PrecheckResult> checks) {
-        const bool ready = std::none_of(checks.begin(), checks.end(),
-                                        [](const auto& c) { return c.blocks_start(); });
-        done(ready, std::move(checks));
-    });
+    // The groups' HostsCommand= are asked too (the listing a start would use); one that fails
+    // is a warning: a start still flips the hosts of its last listing.
+    auto run_checks = [this, done = std::move(done)](std::vector<PrecheckResult> listing) {
+        ports_.prechecks.run(
+            [done, listing = std::move(listing)](std::vector<PrecheckResult> checks) {
+                checks.insert(checks.end(), listing.begin(), listing.end());
+                const bool ready = std::none_of(checks.begin(), checks.end(),
+                                                [](const auto& c) { return c.blocks_start(); });
+                done(ready, std::move(checks));
+            });
+    };
+    try {
+        ports_.hosts.resolve(settings_.known.hosts, [run_checks](Outcome<HostResolution> o) {
+            std::vector<PrecheckResult> listing;
+            if (o.value) {
+                for (const auto& problem : o.value->problems) {
+                    listing.push_back({"host-groups", "Every host group can list its hosts",
+                                       "warning", "fail", problem});
+                }
+            }
+            run_checks(std::move(listing));
+        });
+    } catch (const Error&) {
+        run_checks({});
+    }
 }
 
 void Planner::set_host_maintenance(const std::string& host, bool enabled, const Actor& by,

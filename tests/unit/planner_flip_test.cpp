@@ -225,6 +225,23 @@ TEST_F(FlipTest, AListingThatFailedIsInTheLogAndCountsAsAnError) {
     EXPECT_EQ(w.host_progress.in_maintenance, 100u);
 }
 
+TEST_F(FlipTest, DryRunAsksTheGroupsAndWarnsOfAListingThatFailed) {
+    rig_.hosts.resolve_problems = {"HostsCommand= of [Hosts rack1] failed (exit status 1)"};
+    bool ready = false;
+    std::vector<PrecheckResult> checks;
+    planner().dry_run([&](bool r, std::vector<PrecheckResult> c) {
+        ready = r;
+        checks = std::move(c);
+    });
+    ASSERT_EQ(checks.size(), 2u);
+    EXPECT_EQ(checks[0].name, "disk");
+    EXPECT_EQ(checks[1].name, "host-groups");
+    EXPECT_EQ(checks[1].severity, "warning");
+    EXPECT_EQ(checks[1].result, "fail");
+    EXPECT_THAT(checks[1].message, HasSubstr("[Hosts rack1] failed"));
+    EXPECT_TRUE(ready) << "a failed listing blocks nothing: the last listing stands";
+}
+
 // A daemon killed mid-flip: the hosts whose command had begun are not flipped again (their state
 // is unknown: failed, for RetryHosts), the ones never begun are flipped once, the ones with a
 // result keep it.
