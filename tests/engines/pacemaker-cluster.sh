@@ -28,7 +28,7 @@ BUILD=$(cd "$BUILD" && pwd -P)
 SRC=$(cd "$SRC" && pwd -P)
 
 CHECKS_ALL="installed list enter status_maintenance leave status_normal batch_one_change
-            protocol same_as_crm_attribute acl_fallback sandbox cluster_down"
+            protocol same_as_crm_attribute acl_fallback sandbox daemon cluster_down"
 
 # ------------------------------------------------------------------------------ output
 T0=$(date +%s%N)
@@ -348,7 +348,7 @@ check_installed() {
   local page; page=$(X grep -m1 '/man8/maintenanced-pacemaker.8$' "$BUILD/install_manifest.txt")
   [ -n "$page" ] && pass "man page $page installed" || info "no man page installed (scdoc missing?)"
   run_helper --help </dev/null
-  [ "$RC" = 0 ] && grep -q '^Usage: maintenanced-pacemaker enter|leave|status' <<<"$OUT" \
+  [ "$RC" = 0 ] && grep -q '^Usage: pacemaker enter|leave|status' <<<"$OUT" \
     && pass "maintenanced-pacemaker --help: $(head -1 <<<"$OUT")" || fail "--help (exit status $RC): $OUT $ERR"
 }
 
@@ -568,6 +568,66 @@ check_sandbox() {
     expect_attribute "$NODE" "(absent)"
   fi
   X rm -rf /run/systemd/system/maintenanced-pacemaker-probe@.service /run/systemd/system/maintenanced-pacemaker-probe@.service.d
+  X systemctl daemon-reload
+}
+
+attribute_is() { [ "$(attribute_of "$1")" = "$2" ]; }
+
+# The daemon itself flips the cluster: maintenanced.service as installed (its sandbox with the
+# drop-in of maintenanced-pacemaker(8)) with a [Hosts cluster] group whose commands are the
+# helper. A window's start sets the node's attribute; re-enabling the node by hand clears it.
+check_daemon() {
+  local ctl id dropin
+  ctl=$(X grep -m1 '/bin/maintenancectl$' "$BUILD/install_manifest.txt")
+  [ -n "$ctl" ] || { fail "maintenancectl is not in install_manifest.txt"; return; }
+  X busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig >/dev/null \
+    || fail "dbus ReloadConfig failed"
+  X systemd-tmpfiles --create maintenanced.conf
+  X mkdir -p /etc/maintenanced /etc/systemd/system/maintenanced.service.d
+  X sh -c "cat >/etc/maintenanced/maintenanced.conf" <<EOF
+[Daemon]
+Scheduler=internal
+
+[Notify]
+Sendmail=
+Wall=no
+Motd=no
+
+[Hosts cluster]
+HostsCommand=$HELPER list
+EnterCommand=$HELPER enter %w
+LeaveCommand=$HELPER leave %w
+StatusCommand=$HELPER status
+EOF
+  dropin=$(sed -n '/^# \/etc\/systemd\/system\/maintenanced.service.d\/pacemaker.conf/,/^```/p' \
+             "$SRC/engines/maintenanced-pacemaker.8.scd.in" | sed '1d; $d')
+  X sh -c "cat >/etc/systemd/system/maintenanced.service.d/pacemaker.conf" <<<"$dropin"
+  X systemctl daemon-reload
+  if ! X systemctl restart maintenanced.service; then
+    fail "maintenanced.service did not start"
+    X journalctl -u maintenanced.service -n 15 --no-pager -q 2>&1 | indent
+    return
+  fi
+  id=$(X "$ctl" --no-ask-password schedule +1h +2h --reason "Pacemaker test" 2>&1)
+  [[ "$id" =~ ^[0-9]+$ ]] && pass "maintenancectl schedule: window $id" || { fail "schedule: $id"; return; }
+  OUT=$(X "$ctl" --no-ask-password start "$id" 2>&1); RC=$?
+  info "maintenancectl start $id (exit status $RC): $(tail -1 <<<"$OUT")"
+  if wait_until 300 attribute_is "$NODE" true; then
+    pass "the daemon's start set $NODE's maintenance attribute (the group listed by the helper)"
+  else
+    fail "after the start, $NODE's attribute is $(attribute_of "$NODE")"
+    X journalctl -u maintenanced.service -n 15 --no-pager -q 2>&1 | indent
+  fi
+  OUT=$(X busctl get-property org.example.Maintenance1 "/org/example/Maintenance1/window/$id" \
+          org.example.Maintenance1.Window HostResults 2>&1)
+  [[ "$OUT" == *"\"$NODE\" \"maintenance\""* ]] && pass "HostResults: $NODE maintenance" \
+    || fail "HostResults: $OUT"
+  OUT=$(X "$ctl" --no-ask-password host-maintenance "$NODE" off 2>&1); RC=$?
+  expect_rc "maintenancectl host-maintenance $NODE off ($OUT)" 0
+  expect_attribute "$NODE" "(absent)"
+  X "$ctl" --no-ask-password complete "$id" >/dev/null 2>&1 || fail "maintenancectl complete $id failed"
+  X systemctl stop maintenanced.service
+  X rm -rf /etc/maintenanced /etc/systemd/system/maintenanced.service.d /var/lib/maintenanced
   X systemctl daemon-reload
 }
 
