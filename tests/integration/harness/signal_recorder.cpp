@@ -12,7 +12,8 @@ constexpr const char* kObjectManagerInterface = "org.freedesktop.DBus.ObjectMana
 
 void decode(sdbus::Message& m, RecordedSignal& s) {
     if (s.interface == kManagerInterface) {
-        if (s.member == "WindowScheduled" || s.member == "WindowStarted") {
+        if (s.member == "WindowScheduled" || s.member == "WindowStarted" ||
+            s.member == "HostsFlipped") {
             sdbus::ObjectPath p;
             m >> s.id >> p;
             s.window = p;
