@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "common/timespan.hpp"
 
@@ -81,18 +82,21 @@ std::string progress_bar(std::string_view verb, const HostProgress& p, std::opti
     const std::string pad(percent < 10 ? 2 : percent < 100 ? 1 : 0, ' ');
     const std::string failed = std::to_string(p.failed) + " failed";
     const std::string skipped = std::to_string(p.skipped) + " skipped";
-    std::string tail = ", ";
+    // The tails from the richest to the barest, for narrower and narrower lines.
+    std::vector<std::string> tails;
     if (rate && *rate > 0) {
-        tail += rate_text(*rate) + " hosts/s, " + left_text(p.pending / *rate) + " left";
+        const std::string per_second = ", " + rate_text(*rate) + " hosts/s";
+        tails = {per_second + ", " + left_text(p.pending / *rate) + " left", per_second, ""};
     } else {
-        tail += "-- hosts/s";
+        tails = {", -- hosts/s", ""};
     }
     const std::size_t text_width =
-        pad.size() + figures.size() + failed.size() + 2 + skipped.size() + tail.size();
+        pad.size() + figures.size() + failed.size() + 2 + skipped.size() + tails.front().size();
 
-    // "VERB [====>    ] " in front when there is room for a bar of some width, else "VERB:".
-    std::string head = std::string(verb) + ": ";
+    // "VERB [====>    ] " in front when there is room for a bar of some width, else "VERB: ".
     // The last column stays empty: a line that fills it wraps on some terminals.
+    std::string head = std::string(verb) + ": ";
+    std::string tail = tails.front();
     if (columns > text_width + verb.size() + 5 + kMinBarWidth) {
         const std::size_t inner =
             std::min<std::size_t>(columns - 1 - text_width - verb.size() - 4, 40);
@@ -103,10 +107,18 @@ std::string progress_bar(std::string_view verb, const HostProgress& p, std::opti
             head += std::string(inner - filled - 1, ' ');
         }
         head += "] " + pad;
+    } else {
+        const std::size_t fixed = head.size() + figures.size() + failed.size() + 2 + skipped.size();
+        for (const auto& t : tails) {
+            tail = t;
+            if (fixed + t.size() < columns) {
+                break;
+            }
+        }
     }
-    std::string plain = head + figures + failed + ", " + skipped + tail;
+    const std::string plain = head + figures + failed + ", " + skipped + tail;
     if (plain.size() >= columns && columns > 0) {
-        // A narrow terminal: the figures, cut. Redrawn with \r, the line must never wrap.
+        // Narrower still: the figures, cut. Redrawn with \r, the line must never wrap.
         return plain.substr(0, columns - 1);
     }
     if (!color) {

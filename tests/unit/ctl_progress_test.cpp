@@ -102,7 +102,17 @@ TEST_F(CtlProgressTest, TheBar) {
     for (std::size_t columns : {20u, 45u, 60u, 70u, 80u, 200u}) {
         EXPECT_LT(progress_bar("start", p, 120.0, columns, false).size(), columns) << columns;
     }
-    // Too narrow for a bar: the figures, cut.
+    // Too narrow for a bar: the figures, the time left and then the rate left out, at last cut.
+    EXPECT_EQ(progress_bar("start", p, 120.0, 75, false),
+              "start: 45% 4500/10000 hosts, 3 failed, 0 skipped, 120 hosts/s, 46s left");
+    EXPECT_EQ(progress_bar("start", p, 120.0, 62, false),
+              "start: 45% 4500/10000 hosts, 3 failed, 0 skipped, 120 hosts/s");
+    EXPECT_EQ(progress_bar("start", p, 120.0, 61, false),
+              "start: 45% 4500/10000 hosts, 3 failed, 0 skipped");
+    EXPECT_EQ(progress_bar("start", p, 120.0, 50, false),
+              "start: 45% 4500/10000 hosts, 3 failed, 0 skipped");
+    EXPECT_EQ(progress_bar("start", p, std::nullopt, 50, false),
+              "start: 45% 4500/10000 hosts, 3 failed, 0 skipped");
     EXPECT_EQ(progress_bar("start", p, 120.0, 30, false), "start: 45% 4500/10000 hosts, ");
     // The failed and skipped counts in colour when there are any.
     const std::string coloured = progress_bar("start", {10, 5, 2, 1, 2}, std::nullopt, 100, true);
