@@ -116,7 +116,7 @@ std::string progress_bar(std::string_view verb, const HostProgress& p, std::opti
             }
         }
     }
-    const std::string plain = head + figures + failed + ", " + skipped + tail;
+    std::string plain = head + figures + failed + ", " + skipped + tail;
     if (plain.size() >= columns && columns > 0) {
         // Narrower still: the figures, cut. Redrawn with \r, the line must never wrap.
         return plain.substr(0, columns - 1);
