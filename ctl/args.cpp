@@ -42,6 +42,9 @@ enum class Opt {
     Note,
     Failed,
     IncludeAdmins,
+    MaxFailed,
+    NoBlock,
+    ShowHosts,
 };
 
 // None: a flag. Required: "--opt VALUE" or "--opt=VALUE". Optional: "--opt" or "--opt=VALUE".
@@ -79,6 +82,10 @@ constexpr std::array kOptions = {
     OptionSpec{"note", 0, Arg::Required, Opt::Note},
     OptionSpec{"failed", 0, Arg::None, Opt::Failed},
     OptionSpec{"include-admins", 0, Arg::None, Opt::IncludeAdmins},
+    OptionSpec{"max-failed", 0, Arg::Required, Opt::MaxFailed},
+    OptionSpec{"no-block", 0, Arg::None, Opt::NoBlock},
+    // `show ID --hosts` is a flag, not the window option --hosts H1,H2 (see find_long).
+    OptionSpec{"hosts", 0, Arg::None, Opt::ShowHosts},
 };
 
 struct CommandSpec {
@@ -98,6 +105,7 @@ const std::vector<CommandSpec>& commands() {
         {"complete", Command::Complete, {"ID"}},
         {"cancel", Command::Cancel, {"ID"}},
         {"update", Command::Update, {"ID"}},
+        {"retry-hosts", Command::RetryHosts, {"ID"}},
         {"hosts", Command::Hosts, {}},
         {"host-maintenance", Command::HostMaintenance, {"NAME", "on|off"}},
         {"sessions", Command::Sessions, {}},
@@ -149,6 +157,12 @@ bool accepts(Command c, Opt o) {
             return c == Command::TerminateSessions;
         case Opt::Duration:
             return c == Command::Schedule;
+        case Opt::MaxFailed:
+            return c == Command::Schedule || c == Command::Update || c == Command::Start;
+        case Opt::NoBlock:
+            return c == Command::Start || c == Command::RetryHosts;
+        case Opt::ShowHosts:
+            return c == Command::Show;
         default:
             return is_window_setting(o) && (c == Command::Schedule || c == Command::Update);
     }
@@ -164,11 +178,20 @@ std::string quoted(std::string_view s) {
     return "'" + std::string(s) + "'";
 }
 
-const OptionSpec* find_long(std::string_view name) {
+// `command` is the first operand seen so far (the command, once typed): after `show`, --hosts is
+// the flag ShowHosts; anywhere else it is the window option, which takes a value.
+const OptionSpec* find_long(std::string_view name, std::string_view command) {
     for (const auto& spec : kOptions) {
-        if (spec.name == name) {
-            return &spec;
+        if (spec.name != name) {
+            continue;
         }
+        const bool show_flag = spec.id == Opt::ShowHosts;
+        if (spec.id == Opt::Hosts || show_flag) {
+            if (show_flag != (command == "show")) {
+                continue;
+            }
+        }
+        return &spec;
     }
     return nullptr;
 }
@@ -204,7 +227,8 @@ void scan(const std::vector<std::string>& args, std::vector<GivenOption>& option
         if (word.starts_with("--")) {
             auto eq = word.find('=');
             std::string name = word.substr(2, eq == std::string::npos ? eq : eq - 2);
-            const OptionSpec* spec = find_long(name);
+            const OptionSpec* spec =
+                find_long(name, operands.empty() ? std::string_view() : operands.front());
             if (spec == nullptr) {
                 throw UsageError("unknown option " + quoted("--" + name));
             }
@@ -371,6 +395,15 @@ void apply(Invocation& inv, const GivenOption& given, Usec now) {
         case Opt::IncludeAdmins:
             inv.include_admins = true;
             break;
+        case Opt::MaxFailed:
+            s.max_failed_hosts = parse_max_failed(given.spelled, value);
+            break;
+        case Opt::NoBlock:
+            inv.block = false;
+            break;
+        case Opt::ShowHosts:
+            inv.show_hosts = true;
+            break;
     }
 }
 
@@ -397,7 +430,7 @@ std::string_view command_name(Command command) {
 bool WindowSettings::empty() const {
     return !start && !end && !reason && !notify && !comment && !login_message &&
            !show_login_message && !notify_message && !notify_lead && !hosts && !auto_complete &&
-           !valid;
+           !valid && !max_failed_hosts;
 }
 
 std::uint32_t parse_window_id(std::string_view text) {
@@ -434,6 +467,43 @@ bool parse_boolean(std::string_view what, std::string_view text) {
         return false;
     }
     throw UsageError(std::string(what) + " needs yes or no, not " + quoted(text));
+}
+
+std::string parse_max_failed(std::string_view what, std::string_view text) {
+    auto digits = [](std::string_view s) {
+        return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+    };
+    auto refuse = [&](std::string_view why) {
+        throw UsageError(std::string(what) + " needs a count such as 10 or a share such as 5%" +
+                         std::string(why) + ", not " + quoted(text));
+    };
+    if (text.empty() || digits(text)) {
+        return std::string(text);
+    }
+    if (text.back() != '%') {
+        refuse("");
+    }
+    std::string_view number = text.substr(0, text.size() - 1);
+    const auto dot = number.find('.');
+    const std::string_view whole = number.substr(0, dot);
+    const std::string_view fraction =
+        dot == std::string_view::npos ? std::string_view() : number.substr(dot + 1);
+    if (!digits(whole) || (dot != std::string_view::npos && !digits(fraction))) {
+        refuse("");
+    }
+    if (fraction.size() > 2) {
+        refuse(" (with at most two decimals)");
+    }
+    // At most 100% (the whole part read with a ceiling, however many digits it has).
+    unsigned percent = 0;
+    for (char c : whole) {
+        percent = std::min(percent * 10 + static_cast<unsigned>(c - '0'), 1000u);
+    }
+    const bool fraction_zero = fraction.find_first_not_of('0') == std::string_view::npos;
+    if (percent > 100 || (percent == 100 && !fraction_zero)) {
+        refuse(" (a share of at most 100%)");
+    }
+    return std::string(text);
 }
 
 std::vector<std::string> split_list(std::string_view text) {
@@ -543,6 +613,7 @@ Invocation parse_arguments(const std::vector<std::string>& args, Usec now) {
         case Command::Complete:
         case Command::Cancel:
         case Command::Update:
+        case Command::RetryHosts:
             inv.id = parse_window_id(operands[0]);
             break;
         case Command::Schedule:
@@ -574,7 +645,7 @@ Invocation parse_arguments(const std::vector<std::string>& args, Usec now) {
         throw UsageError(
             "'update' needs something to change: --start, --end, --reason, --notify, --comment, "
             "--login-message, --show-login-message, --notify-message, --lead, --hosts, "
-            "--[no-]auto-complete or --valid");
+            "--[no-]auto-complete, --max-failed or --valid");
     }
     return inv;
 }
@@ -589,11 +660,16 @@ Commands:
                                   hosts in maintenance (the default command)
   list                            Every window, newest first
   show ID                         Every property of one window, then its log
+  show ID --hosts                 The window's hosts: HOST RESULT TIME MESSAGE
   schedule START END --reason TEXT [WINDOW OPTIONS...]
   schedule START --duration SPAN --reason TEXT [WINDOW OPTIONS...]
                                   Schedule a window; prints its ID
   dry-run                         Run the prechecks now; exit 1 when not ready
-  start ID [--force]              Start a scheduled window now
+  start ID [--force] [--max-failed N|P%] [--no-block]
+                                  Start a scheduled window now and wait until its
+                                  hosts are flipped; exit 1 when some failed
+  retry-hosts ID [--no-block]     Flip the failed and skipped hosts of the window
+                                  in progress again, and wait as start does
   complete ID [--note TEXT] [--notify A,B] [--failed]
                                   Finish the window in progress
   cancel ID [--reason TEXT]       Cancel a scheduled window
@@ -618,6 +694,14 @@ Window options (schedule, update):
      --hosts H1,H2                Hosts to put into maintenance (default: all)
      --no-auto-complete           Do not complete by itself when the end passes
      --auto-complete[=BOOL]       Complete by itself when the end passes
+     --max-failed N|P%            Error budget: start no further host once more
+                                  than N hosts (P% of them) failed; "" for none
+                                  (also start's, for that start only)
+
+Options of start and retry-hosts:
+     --force                      (start) Start although an error check fails
+     --no-block                   Return once the window is in progress, without
+                                  waiting for its hosts
 
 Options:
   -h --help                       Show this help

@@ -23,6 +23,7 @@ enum class Command {
     Complete,
     Cancel,
     Update,
+    RetryHosts,
     Hosts,
     HostMaintenance,
     Sessions,
@@ -55,6 +56,8 @@ struct WindowSettings {
     std::optional<std::vector<std::string>> hosts;
     std::optional<bool> auto_complete;
     std::optional<bool> valid;
+    // The error budget, "10" or "5%" ("" for none). For start, the Start option of that name.
+    std::optional<std::string> max_failed_hosts;
 
     bool empty() const;
 };
@@ -70,10 +73,12 @@ struct Invocation {
     std::optional<std::string> host;  // -H [USER@]HOST
 
     Command command = Command::Status;
-    std::uint32_t id = 0;                      // show, start, complete, cancel, update
-    WindowSettings settings;                   // schedule, update
+    std::uint32_t id = 0;                      // show, start, complete, cancel, update, retry-hosts
+    WindowSettings settings;                   // schedule, update (start: max_failed_hosts only)
     std::optional<Usec> duration;              // schedule START --duration SPAN
     bool force = false;                        // start --force
+    bool block = true;                         // start, retry-hosts: wait for the flip (--no-block)
+    bool show_hosts = false;                   // show --hosts
     std::string note;                          // complete --note
     std::vector<std::string> complete_notify;  // complete --notify
     bool failed = false;                       // complete --failed
@@ -96,5 +101,8 @@ bool parse_boolean(std::string_view what, std::string_view text);
 // parse_boolean's words, refused with "needs on or off" (host-maintenance NAME on|off).
 bool parse_on_off(std::string_view what, std::string_view text);
 std::vector<std::string> split_list(std::string_view text);
+// --max-failed's value as the daemon takes it: a count ("10"), a share ("5%", "2.5%": at most two
+// decimals, at most 100%) or "" (no budget). The count's ceiling is the daemon's to say.
+std::string parse_max_failed(std::string_view what, std::string_view text);
 
 }  // namespace maint::ctl

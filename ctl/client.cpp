@@ -4,7 +4,11 @@
 // method-call timeout for the calls that run prechecks, flip hosts and end sessions.
 #include "ctl/client.hpp"
 
+#include <poll.h>
 #include <systemd/sd-bus.h>
+
+#include <algorithm>
+#include <cerrno>
 
 #include <sdbus-c++/sdbus-c++.h>
 
@@ -27,6 +31,12 @@ constexpr std::uint64_t kLongCallUsec = 10ULL * 60 * 1'000'000;
 
 using Props = std::map<std::string, sdbus::Variant>;
 using CheckStruct = sdbus::Struct<std::string, std::string, std::string, std::string, std::string>;
+using ProgressStruct = sdbus::Struct<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>;
+using HostResultStruct = sdbus::Struct<std::string, std::string, std::string, uint64_t>;
+
+constexpr const char* kDbusName = "org.freedesktop.DBus";
+constexpr const char* kDbusPath = "/org/freedesktop/DBus";
+constexpr const char* kPropertiesInterface = "org.freedesktop.DBus.Properties";
 
 // The generated proxies declare a handler per signal. A one-shot client listens to none and never
 // calls registerProxy(), which also spares the bus an AddMatch per signal.
@@ -73,6 +83,10 @@ std::vector<CheckResult> checks_of(const std::vector<CheckStruct>& rows) {
     return checks;
 }
 
+HostProgress progress_of(const ProgressStruct& p) {
+    return {p.get<0>(), p.get<1>(), p.get<2>(), p.get<3>(), p.get<4>()};
+}
+
 std::map<std::string, sdbus::Variant> variants_of(const OptionMap& options) {
     std::map<std::string, sdbus::Variant> out;
     for (const auto& [key, value] : options) {
@@ -82,6 +96,139 @@ std::map<std::string, sdbus::Variant> variants_of(const OptionMap& options) {
 }
 
 }  // namespace
+
+// The matches and what they heard. No sender= in the rules of the daemon's signals: sd-bus
+// cannot match a well-known name locally; the sender is compared with the name's owner instead,
+// asked once the matches are in place.
+class FlipWatch::Subscription {
+  public:
+    Subscription(sdbus::IConnection& connection, std::uint32_t id, std::string path)
+        : connection_(connection), id_(id), path_(std::move(path)) {
+        const std::string manager_rule = "type='signal',path='" + std::string(kManagerPath) +
+                                         "',interface='" + std::string(kManagerInterface) + "'";
+        slots_.push_back(connection_.addMatch(manager_rule + ",member='HostsFlipped'",
+                                              [this](sdbus::Message& m) { on_manager(m); }));
+        slots_.push_back(connection_.addMatch(manager_rule + ",member='WindowFinished'",
+                                              [this](sdbus::Message& m) { on_manager(m); }));
+        slots_.push_back(connection_.addMatch(
+            "type='signal',path='" + path_ + "',interface='" + kPropertiesInterface +
+                "',member='PropertiesChanged',arg0='" + std::string(kWindowInterface) + "'",
+            [this](sdbus::Message& m) { on_properties(m); }));
+        slots_.push_back(connection_.addMatch("type='signal',sender='" + std::string(kDbusName) +
+                                                  "',path='" + kDbusPath + "',interface='" +
+                                                  kDbusName + "',member='NameOwnerChanged',arg0='" +
+                                                  std::string(kBusName) + "'",
+                                              [this](sdbus::Message& m) { on_owner(m); }));
+        auto bus = sdbus::createProxy(connection_, kDbusName, kDbusPath);
+        bus->callMethod("GetNameOwner")
+            .onInterface(kDbusName)
+            .withArguments(std::string(kBusName))
+            .storeResultsTo(owner_);
+    }
+
+    FlipWatch::End wait(const ProgressHandler& progress, const TickHandler& tick,
+                        std::chrono::milliseconds tick_every) {
+        using Clock = std::chrono::steady_clock;
+        sd_bus* bus = busaccess::raw_bus(connection_);
+        auto next_tick = Clock::now() + tick_every;
+        for (;;) {
+            // What arrived during the call that began the flip waits in sd-bus's queue: process
+            // everything queued before polling.
+            while (!end_ && connection_.processPendingRequest()) {
+                deliver(progress);
+            }
+            deliver(progress);
+            if (end_) {
+                return *end_;
+            }
+            if (sd_bus_is_open(bus) <= 0) {
+                return End::DaemonGone;
+            }
+            const auto poll_data = connection_.getEventLoopPollData();
+            const auto until_tick =
+                std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - Clock::now());
+            int timeout = static_cast<int>(std::max<std::int64_t>(until_tick.count(), 0));
+            const int bus_timeout = poll_data.getPollTimeout();
+            if (bus_timeout >= 0) {
+                timeout = std::min(timeout, bus_timeout);
+            }
+            pollfd fd{poll_data.fd, poll_data.events, 0};
+            if (::poll(&fd, 1, timeout) < 0 && errno != EINTR) {
+                throw sdbus::Error("System.Error.EIO", "cannot wait for the bus");
+            }
+            if (Clock::now() >= next_tick) {
+                tick();
+                next_tick = Clock::now() + tick_every;
+            }
+        }
+    }
+
+  private:
+    // The daemon's own signal (or, before the owner is known, anyone's).
+    bool from_daemon(const sdbus::Message& m) const {
+        return owner_.empty() || m.getSender() == owner_;
+    }
+
+    void on_manager(sdbus::Message& m) {
+        if (!from_daemon(m)) {
+            return;
+        }
+        std::uint32_t id = 0;
+        m >> id;
+        if (id != id_ || end_) {
+            return;
+        }
+        end_ =
+            m.getMemberName() == std::string("HostsFlipped") ? End::Flipped : End::WindowFinished;
+    }
+
+    void on_properties(sdbus::Message& m) {
+        if (!from_daemon(m)) {
+            return;
+        }
+        std::string interface;
+        std::map<std::string, sdbus::Variant> changed;
+        m >> interface >> changed;
+        auto it = changed.find("HostProgress");
+        if (it != changed.end()) {
+            news_ = progress_of(it->second.get<ProgressStruct>());
+        }
+    }
+
+    void on_owner(sdbus::Message& m) {
+        std::string name, old_owner, new_owner;
+        m >> name >> old_owner >> new_owner;
+        if (name == kBusName && new_owner != owner_ && !end_) {
+            end_ = End::DaemonGone;
+        }
+    }
+
+    void deliver(const ProgressHandler& progress) {
+        if (news_) {
+            const HostProgress p = *news_;
+            news_.reset();
+            progress(p);
+        }
+    }
+
+    sdbus::IConnection& connection_;
+    std::uint32_t id_;
+    std::string path_;
+    std::string owner_;
+    std::vector<sdbus::Slot> slots_;
+    std::optional<HostProgress> news_;
+    std::optional<FlipWatch::End> end_;
+};
+
+FlipWatch::FlipWatch(std::unique_ptr<Subscription> subscription)
+    : subscription_(std::move(subscription)) {}
+
+FlipWatch::~FlipWatch() = default;
+
+FlipWatch::End FlipWatch::wait(const ProgressHandler& progress, const TickHandler& tick,
+                               std::chrono::milliseconds tick_every) {
+    return subscription_->wait(progress, tick, tick_every);
+}
 
 class MaintenanceClient::ManagerProxy final
     : public sdbus::ProxyInterfaces<org::example::Maintenance1::Manager_proxy,
@@ -181,7 +328,16 @@ WindowDetails MaintenanceClient::window(const std::string& path) {
     for (const auto& e : property<std::vector<LogStruct>>(p, "Log")) {
         w.log.push_back({e.get<0>(), e.get<1>(), e.get<2>()});
     }
+    w.max_failed_hosts = property<std::string>(p, "MaxFailedHosts");
+    w.host_progress = progress_of(property<ProgressStruct>(p, "HostProgress"));
+    for (const auto& h : property<std::vector<HostResultStruct>>(p, "HostResults")) {
+        w.host_results.push_back({h.get<0>(), h.get<1>(), h.get<2>(), h.get<3>()});
+    }
     return w;
+}
+
+HostProgress MaintenanceClient::host_progress(const std::string& path) {
+    return progress_of(WindowProxy(*connection_, path).HostProgress());
 }
 
 std::vector<HostRow> MaintenanceClient::list_hosts() {
@@ -212,14 +368,20 @@ DryRunReport MaintenanceClient::dry_run() {
     return {ready, checks_of(rows)};
 }
 
-void MaintenanceClient::start(const std::string& path, bool force) {
+void MaintenanceClient::start(const std::string& path, const OptionMap& options) {
     WindowProxy proxy(*connection_, path);
-    std::map<std::string, sdbus::Variant> options;
-    if (force) {
-        options.emplace("Force", sdbus::Variant(true));
-    }
     LongCall long_call(busaccess::raw_bus(*connection_));
-    proxy.Start(options);
+    proxy.Start(variants_of(options));
+}
+
+void MaintenanceClient::retry_hosts(const std::string& path) {
+    WindowProxy(*connection_, path).RetryHosts({});
+}
+
+std::unique_ptr<FlipWatch> MaintenanceClient::watch_flip(std::uint32_t id,
+                                                         const std::string& path) {
+    return std::unique_ptr<FlipWatch>(
+        new FlipWatch(std::make_unique<FlipWatch::Subscription>(*connection_, id, path)));
 }
 
 void MaintenanceClient::complete(const std::string& path, const std::string& note,

@@ -3,15 +3,19 @@
 // "maintenancectl start: <the daemon's message>" on one line of stderr.
 #include "ctl/commands.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <sdbus-c++/Error.h>
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 
 #include "common/nss.hpp"
 #include "ctl/client.hpp"
 #include "ctl/polkit_agent.hpp"
+#include "ctl/progress.hpp"
 #include "ctl/render.hpp"
 #include "ctl/request.hpp"
 
@@ -36,6 +40,7 @@ bool may_need_authorization(Command c) {
         case Command::Complete:
         case Command::Cancel:
         case Command::Update:
+        case Command::RetryHosts:
         case Command::HostMaintenance:
         case Command::TerminateSessions:
         case Command::Reload:
@@ -92,6 +97,92 @@ int dry_run(MaintenanceClient& client, const Invocation& inv, const Style& style
     return kExitRefused;
 }
 
+std::optional<std::string> environment(const char* name) {
+    const char* value = std::getenv(name);
+    return value ? std::optional<std::string>(value) : std::nullopt;
+}
+
+// The width of the progress bar's line: stderr's terminal, else $COLUMNS, else 80.
+std::size_t terminal_columns() {
+    winsize size{};
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+        return size.ws_col;
+    }
+    if (auto columns = environment("COLUMNS")) {
+        const long n = std::strtol(columns->c_str(), nullptr, 10);
+        if (n > 0 && n < 10'000) {
+            return static_cast<std::size_t>(n);
+        }
+    }
+    return 80;
+}
+
+double monotonic_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// start and retry-hosts: the call that begins a flip of the window's hosts, then, unless
+// --no-block, the wait for its end with the progress on stderr and the summary on stdout.
+int flip(MaintenanceClient& client, const Invocation& inv, const Style& style) {
+    const std::string path = client.window_path(inv.id);
+    // Subscribed before the call: the flip of a small fleet may be over before its reply.
+    std::unique_ptr<FlipWatch> watch;
+    if (inv.block) {
+        watch = client.watch_flip(inv.id, path);
+    }
+    if (inv.command == Command::Start) {
+        client.start(path, start_options(inv));
+    } else {
+        client.retry_hosts(path);
+    }
+    if (!watch) {
+        std::cout << render_window_done(inv.id, path, style);
+        return kExitSuccess;
+    }
+
+    const TerminalFacts facts{::isatty(STDOUT_FILENO) == 1, ::isatty(STDERR_FILENO) == 1,
+                              environment("TERM"), environment("NO_COLOR")};
+    FlipProgress shown(std::string(command_name(inv.command)), progress_mode(facts, style.json),
+                       progress_color(facts));
+    auto show = [](const std::string& text) {
+        if (!text.empty()) {
+            std::cerr << text << std::flush;
+        }
+    };
+    // Where the flip stands now; the window announces every change after this.
+    show(shown.update(client.host_progress(path), monotonic_seconds(), terminal_columns()));
+    const FlipWatch::End end = watch->wait(
+        [&](const HostProgress& p) {
+            show(shown.update(p, monotonic_seconds(), terminal_columns()));
+        },
+        [&] { show(shown.tick(monotonic_seconds(), terminal_columns())); },
+        std::chrono::seconds(1));
+    if (end == FlipWatch::End::DaemonGone) {
+        show(shown.finish(HostProgress{}));
+        complain(inv, "maintenanced went away before the hosts of window " +
+                          std::to_string(inv.id) + " were flipped");
+        return kExitUnreachable;
+    }
+
+    const WindowDetails w = client.window(path);
+    FlipReport report;
+    report.end =
+        end == FlipWatch::End::Flipped ? FlipReport::End::Flipped : FlipReport::End::WindowFinished;
+    report.id = inv.id;
+    report.path = path;
+    report.status = w.status;
+    report.progress = w.host_progress;
+    report.results = w.host_results;
+    show(shown.finish(report.progress));
+    std::cout << render_flip(report, style) << std::flush;
+    const std::string problem = flip_problem(report);
+    if (!problem.empty()) {
+        complain(inv, problem);
+    }
+    return flip_exit_status(report);
+}
+
 int dispatch(MaintenanceClient& client, const Invocation& inv, const Style& style) {
     switch (inv.command) {
         case Command::Status:
@@ -104,9 +195,11 @@ int dispatch(MaintenanceClient& client, const Invocation& inv, const Style& styl
             std::cout << render_window_list(rows, style);
             return kExitSuccess;
         }
-        case Command::Show:
-            std::cout << render_window(client.window(client.window_path(inv.id)), style);
+        case Command::Show: {
+            const WindowDetails w = client.window(client.window_path(inv.id));
+            std::cout << (inv.show_hosts ? render_window_hosts(w, style) : render_window(w, style));
             return kExitSuccess;
+        }
         case Command::Schedule: {
             const WindowSettings& s = inv.settings;
             std::string path =
@@ -117,12 +210,9 @@ int dispatch(MaintenanceClient& client, const Invocation& inv, const Style& styl
         }
         case Command::DryRun:
             return dry_run(client, inv, style);
-        case Command::Start: {
-            std::string path = client.window_path(inv.id);
-            client.start(path, inv.force);
-            std::cout << render_window_done(inv.id, path, style);
-            return kExitSuccess;
-        }
+        case Command::Start:
+        case Command::RetryHosts:
+            return flip(client, inv, style);
         case Command::Complete: {
             std::string path = client.window_path(inv.id);
             client.complete(path, inv.note, inv.complete_notify, inv.failed);

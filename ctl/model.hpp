@@ -38,6 +38,27 @@ struct LogEntry {
     std::string message;
 };
 
+// A window's HostProgress: where its current or last host flip stands.
+struct HostProgress {
+    std::uint32_t total = 0;
+    std::uint32_t in_maintenance = 0;  // results "maintenance" and "already"
+    std::uint32_t failed = 0;
+    std::uint32_t skipped = 0;
+    std::uint32_t pending = 0;
+
+    // Hosts with a result: every one but the pending.
+    std::uint32_t done() const { return total > pending ? total - pending : 0; }
+    bool operator==(const HostProgress&) const = default;
+};
+
+// One entry of a window's HostResults.
+struct HostResult {
+    std::string host;
+    std::string result;  // "maintenance" | "already" | "failed" | "skipped" | "pending"
+    std::string message;
+    Usec time = 0;
+};
+
 // Every property of a window object.
 struct WindowDetails {
     std::string path;
@@ -64,6 +85,9 @@ struct WindowDetails {
     std::string completion_note;
     std::vector<CheckResult> prechecks;
     std::vector<LogEntry> log;
+    std::string max_failed_hosts;  // "" for no error budget
+    HostProgress host_progress;
+    std::vector<HostResult> host_results;
 };
 
 struct HostRow {
@@ -98,6 +122,20 @@ struct StatusReport {
     std::vector<HostRow> hosts;
     // Set when the daemon refused ListHosts as not supported: why, in its words.
     std::optional<std::string> hosts_unavailable;
+};
+
+// How the wait for a window's host flip (start, retry-hosts) ended, and the window then.
+struct FlipReport {
+    enum class End {
+        Flipped,         // HostsFlipped: every host has a result
+        WindowFinished,  // WindowFinished came first (completed or failed during the flip)
+    };
+    End end = End::Flipped;
+    std::uint32_t id = 0;
+    std::string path;
+    std::string status;  // the window's Status when the wait ended
+    HostProgress progress;
+    std::vector<HostResult> results;
 };
 
 struct DryRunReport {

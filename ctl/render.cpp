@@ -8,6 +8,7 @@
 
 #include "common/timestamp.hpp"
 #include "ctl/json.hpp"
+#include "ctl/request.hpp"
 
 namespace maint::ctl {
 
@@ -97,6 +98,25 @@ std::string check_line(const CheckResult& c) {
     return result + "  " + severity + "  " + sanitize(c.name) + ": " + sanitize(text);
 }
 
+void host_progress_json(JsonWriter& j, const HostProgress& p) {
+    j.begin_object();
+    j.key("Total").number(p.total);
+    j.key("InMaintenance").number(p.in_maintenance);
+    j.key("Failed").number(p.failed);
+    j.key("Skipped").number(p.skipped);
+    j.key("Pending").number(p.pending);
+    j.end_object();
+}
+
+void host_result_json(JsonWriter& j, const HostResult& h) {
+    j.begin_object();
+    j.key("Host").string(h.host);
+    j.key("Result").string(h.result);
+    j.key("Message").string(h.message);
+    j.key("TimeUSec").number(h.time);
+    j.end_object();
+}
+
 void window_json(JsonWriter& j, const WindowDetails& w) {
     j.begin_object();
     j.key("Path").string(w.path);
@@ -138,7 +158,56 @@ void window_json(JsonWriter& j, const WindowDetails& w) {
         j.key("Message").string(e.message).end_object();
     }
     j.end_array();
+    j.key("MaxFailedHosts").string(w.max_failed_hosts);
+    j.key("HostProgress");
+    host_progress_json(j, w.host_progress);
+    j.key("HostResults").begin_array();
+    for (const auto& h : w.host_results) {
+        host_result_json(j, h);
+    }
+    j.end_array();
     j.end_object();
+}
+
+std::string host_progress_text(const HostProgress& p) {
+    return std::to_string(p.total) + " total, " + std::to_string(p.in_maintenance) +
+           " in maintenance, " + std::to_string(p.failed) + " failed, " +
+           std::to_string(p.skipped) + " skipped, " + std::to_string(p.pending) + " pending";
+}
+
+// "db1, db2 and 3 more": the hosts of `results` whose result is `result`, at most `most` named.
+std::string hosts_with(const std::vector<HostResult>& results, std::string_view result,
+                       std::size_t most) {
+    std::vector<std::string> named;
+    std::size_t count = 0;
+    for (const auto& h : results) {
+        if (h.result != result) {
+            continue;
+        }
+        if (++count <= most) {
+            named.push_back(sanitize(h.host));
+        }
+    }
+    std::string out;
+    for (std::size_t i = 0; i < named.size(); ++i) {
+        const bool last = i + 1 == named.size() && count == named.size();
+        out += i == 0 ? "" : (last ? " and " : ", ");
+        out += named[i];
+    }
+    if (count > named.size()) {
+        out += " and " + std::to_string(count - named.size()) + " more";
+    }
+    return out;
+}
+
+// The message of the first host with `result`, on one line: why hosts were skipped.
+std::string first_message(const std::vector<HostResult>& results, std::string_view result) {
+    for (const auto& h : results) {
+        if (h.result == result && !h.message.empty()) {
+            return one_line(h.message);
+        }
+    }
+    return "";
 }
 
 void checks_json(JsonWriter& j, const std::vector<CheckResult>& checks) {
@@ -387,6 +456,13 @@ std::string render_window(const WindowDetails& w, const Style& style) {
     f.add("Reason", or_none(w.reason));
     f.add("Notify", list_or_none(w.notify));
     f.add("Hosts", list_or_none(w.hosts));
+    f.add("Max failed hosts", or_none(sanitize(w.max_failed_hosts)));
+    f.add("Host progress", host_progress_text(w.host_progress));
+    // A fleet's results run to thousands of lines: `show ID --hosts` is their table.
+    f.add("Host results", w.host_results.empty()
+                              ? "(none)"
+                              : plural(w.host_results.size(), "entry", "entries") +
+                                    " (maintenancectl show " + std::to_string(w.id) + " --hosts)");
     f.add("Auto-complete", yes_no(w.auto_complete));
     f.add("Notify lead", format_timespan(w.notify_lead));
     f.add("Notify message", or_none(w.notify_message));
@@ -421,6 +497,102 @@ std::string render_window(const WindowDetails& w, const Style& style) {
         out += head + message + "\n";
     }
     return out;
+}
+
+std::string render_window_hosts(const WindowDetails& w, const Style& style) {
+    if (style.json) {
+        JsonWriter j;
+        j.begin_array();
+        for (const auto& h : w.host_results) {
+            host_result_json(j, h);
+        }
+        j.end_array();
+        return j.str() + "\n";
+    }
+    Table table({{"HOST"}, {"RESULT"}, {"TIME"}, {"MESSAGE"}});
+    for (const auto& h : w.host_results) {
+        table.add_row({h.host, h.result, when(h.time, style.now), one_line(h.message)});
+    }
+    return with_footer(table, style,
+                       plural(w.host_results.size(), "host", "hosts") +
+                           " listed: " + host_progress_text(w.host_progress) + ".");
+}
+
+std::string flip_summary(const FlipReport& r) {
+    const HostProgress& p = r.progress;
+    std::string out = plural(p.in_maintenance, "host", "hosts") + " in maintenance, " +
+                      std::to_string(p.failed) + " failed";
+    if (p.failed > 0) {
+        out += " (" + hosts_with(r.results, "failed", kFlipHostsNamed) + ")";
+    }
+    out += ", " + std::to_string(p.skipped) + " skipped";
+    if (p.skipped > 0) {
+        const std::string why = first_message(r.results, "skipped");
+        out += why.empty() ? "" : " (" + why + ")";
+    }
+    if (p.pending > 0) {
+        out += ", " + std::to_string(p.pending) + " pending";
+    }
+    return out;
+}
+
+int flip_exit_status(const FlipReport& r) {
+    const HostProgress& p = r.progress;
+    return p.failed == 0 && p.skipped == 0 && p.pending == 0 ? kExitSuccess : kExitRefused;
+}
+
+std::string flip_problem(const FlipReport& r) {
+    if (flip_exit_status(r) == kExitSuccess) {
+        return "";
+    }
+    const std::string id = std::to_string(r.id);
+    if (r.end == FlipReport::End::WindowFinished && r.progress.pending > 0) {
+        return "window " + id + " finished (" + r.status +
+               ") before its hosts were flipped: " + std::to_string(r.progress.pending) +
+               " pending";
+    }
+    std::string why;
+    if (r.progress.failed > 0) {
+        why = plural(r.progress.failed, "host", "hosts") + " failed";
+    }
+    if (r.progress.skipped > 0) {
+        why += (why.empty() ? "" : ", ") + plural(r.progress.skipped, "host", "hosts") + " skipped";
+    }
+    if (r.progress.pending > 0) {
+        why += (why.empty() ? "" : ", ") + plural(r.progress.pending, "host", "hosts") + " pending";
+    }
+    std::string hint = "'maintenancectl show " + id + " --hosts' says why";
+    if (r.status == "in-progress") {
+        hint += ", 'maintenancectl retry-hosts " + id + "' tries them again";
+    }
+    return "not every host is in maintenance: " + why + "; " + hint;
+}
+
+std::string render_flip(const FlipReport& r, const Style& style) {
+    if (!style.json) {
+        return flip_summary(r) + "\n";
+    }
+    const HostProgress& p = r.progress;
+    JsonWriter j;
+    j.begin_object();
+    j.key("Id").number(r.id);
+    j.key("Path").string(r.path);
+    j.key("Status").string(r.status);
+    j.key("Flipped").boolean(r.end == FlipReport::End::Flipped);
+    j.key("Total").number(p.total);
+    j.key("InMaintenance").number(p.in_maintenance);
+    j.key("Failed").number(p.failed);
+    j.key("Skipped").number(p.skipped);
+    j.key("Pending").number(p.pending);
+    j.key("FailedHosts").begin_array();
+    for (const auto& h : r.results) {
+        if (h.result == "failed") {
+            host_result_json(j, h);
+        }
+    }
+    j.end_array();
+    j.end_object();
+    return j.str() + "\n";
 }
 
 std::string render_hosts(const std::vector<HostRow>& hosts, const Style& style) {

@@ -23,11 +23,25 @@ struct Style {
 std::string render_status(const StatusReport& report, const Style& style);
 std::string render_window_list(const std::vector<WindowRow>& rows, const Style& style);
 std::string render_window(const WindowDetails& window, const Style& style);
+// `show ID --hosts`: the window's HostResults, HOST RESULT TIME MESSAGE (with --json an array).
+std::string render_window_hosts(const WindowDetails& window, const Style& style);
 std::string render_hosts(const std::vector<HostRow>& hosts, const Style& style);
 std::string render_sessions(const std::vector<SessionRow>& sessions, const Style& style);
 std::string render_dry_run(const DryRunReport& report, const Style& style);
 std::string render_scheduled(std::uint32_t id, const std::string& path, const Style& style);
 std::string render_terminated(const std::vector<std::string>& ids, const Style& style);
+
+// The end of a host flip that start or retry-hosts waited for: the summary line,
+// "2 hosts in maintenance, 1 failed (db1), 0 skipped", or with --json one document with the
+// counts and the failed hosts.
+std::string render_flip(const FlipReport& report, const Style& style);
+// The summary line alone; at most kFlipHostsNamed failed hosts are named, then "and N more".
+inline constexpr std::size_t kFlipHostsNamed = 10;
+std::string flip_summary(const FlipReport& report);
+// 0 when every host is in maintenance, else 1.
+int flip_exit_status(const FlipReport& report);
+// Why the exit status is 1, for stderr ("" when it is 0).
+std::string flip_problem(const FlipReport& report);
 
 // The JSON answers of commands that print nothing for people ("" when not style.json).
 std::string render_window_done(std::uint32_t id, const std::string& path, const Style& style);

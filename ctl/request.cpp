@@ -1,5 +1,5 @@
-// Building ScheduleWindow's and Update's option dictionaries, and classifying D-Bus errors into
-// maintenancectl's exit statuses.
+// Building ScheduleWindow's, Update's and Start's option dictionaries, and classifying D-Bus
+// errors into maintenancectl's exit statuses.
 #include "ctl/request.hpp"
 
 #include <array>
@@ -31,6 +31,9 @@ void add_common(OptionMap& map, const WindowSettings& s) {
     if (s.auto_complete) {
         map["AutoComplete"] = *s.auto_complete;
     }
+    if (s.max_failed_hosts) {
+        map["MaxFailedHosts"] = *s.max_failed_hosts;
+    }
 }
 
 }  // namespace
@@ -58,6 +61,17 @@ OptionMap update_changes(const WindowSettings& s) {
     }
     if (s.valid) {
         map["Valid"] = *s.valid;
+    }
+    return map;
+}
+
+OptionMap start_options(const Invocation& inv) {
+    OptionMap map;
+    if (inv.force) {
+        map["Force"] = true;
+    }
+    if (inv.settings.max_failed_hosts) {
+        map["MaxFailedHosts"] = *inv.settings.max_failed_hosts;
     }
     return map;
 }

@@ -23,6 +23,9 @@ OptionMap schedule_options(const WindowSettings& settings);
 // Window.Update's changes: exactly the settings given, under their property names.
 OptionMap update_changes(const WindowSettings& settings);
 
+// Window.Start's options: Force when --force, MaxFailedHosts when --max-failed was given.
+OptionMap start_options(const Invocation& invocation);
+
 // The exit statuses of maintenancectl.
 inline constexpr int kExitSuccess = 0;
 inline constexpr int kExitRefused = 1;

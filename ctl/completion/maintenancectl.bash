@@ -10,18 +10,20 @@
 # --no-ask-password, so completing never brings up a polkit prompt. When the daemon cannot be
 # reached nothing is offered and nothing is printed. Needs bash-completion 2.
 
-__maintenancectl_commands='status list show schedule dry-run start complete cancel update hosts
-    host-maintenance sessions terminate-sessions reload'
+__maintenancectl_commands='status list show schedule dry-run start retry-hosts complete cancel
+    update hosts host-maintenance sessions terminate-sessions reload'
 
 # The options of the command $1 (empty: before any command), including the global ones.
 __maintenancectl_options() {
     local window_options='--reason --notify --comment --login-message --show-login-message
-        --notify-message --lead --hosts --no-auto-complete --auto-complete'
+        --notify-message --lead --hosts --no-auto-complete --auto-complete --max-failed'
     local options='--json --no-ask-password -H --host --no-legend --version -h --help'
     case $1 in
+        show) options+=' --hosts' ;;
         schedule) options+=" $window_options --duration" ;;
         update) options+=" $window_options --start --end --valid" ;;
-        start) options+=' --force' ;;
+        start) options+=' --force --max-failed --no-block' ;;
+        retry-hosts) options+=' --no-block' ;;
         complete) options+=' --note --notify --failed' ;;
         cancel) options+=' --reason' ;;
         terminate-sessions) options+=' --include-admins' ;;
@@ -29,12 +31,17 @@ __maintenancectl_options() {
     echo "$options"
 }
 
-# Options whose value is the next word when it is not given with "=".
+# Options whose value is the next word when it is not given with "=", after the command $2
+# (`show ID --hosts` is a flag, --hosts of schedule and update takes the list of hosts).
 __maintenancectl_takes_value() {
     case $1 in
         -H | --host | --reason | --notify | --comment | --login-message | --notify-message | \
-            --lead | --hosts | --start | --end | --duration | --valid | --note)
+            --lead | --start | --end | --duration | --valid | --note | --max-failed)
             return 0
+            ;;
+        --hosts)
+            [[ $2 != show ]]
+            return
             ;;
     esac
     return 1
@@ -111,7 +118,7 @@ _maintenancectl() {
                 --host=*) __maintenancectl_host=(-H "${word#--host=}") ;;
                 -H?*) __maintenancectl_host=(-H "${word#-H}") ;;
             esac
-            __maintenancectl_takes_value "$word" && ((i++))
+            __maintenancectl_takes_value "$word" "$command" && ((i++))
         elif [[ -z $command ]]; then
             command=$word
         else
@@ -126,8 +133,10 @@ _maintenancectl() {
             return
             ;;
         --hosts)
-            __maintenancectl_list $(__maintenancectl_hosts)
-            return
+            if [[ $command != show ]]; then
+                __maintenancectl_list $(__maintenancectl_hosts)
+                return
+            fi
             ;;
         --notify)
             __maintenancectl_list $(__maintenancectl_audiences)
@@ -145,7 +154,7 @@ _maintenancectl() {
             fi
             ;;
         --reason | --comment | --login-message | --notify-message | --lead | --start | --end | \
-            --duration | --note)
+            --duration | --note | --max-failed)
             return
             ;;
     esac
@@ -165,7 +174,7 @@ _maintenancectl() {
     case $command:$arguments in
         show:0) offered=$(__maintenancectl_windows) ;;
         start:0 | cancel:0) offered=$(__maintenancectl_windows scheduled) ;;
-        complete:0) offered=$(__maintenancectl_windows in-progress) ;;
+        complete:0 | retry-hosts:0) offered=$(__maintenancectl_windows in-progress) ;;
         update:0) offered=$(__maintenancectl_windows scheduled in-progress) ;;
         host-maintenance:0) offered=$(__maintenancectl_hosts) ;;
         host-maintenance:1) offered='on off' ;;

@@ -65,8 +65,18 @@ void Planner::begin_flip(WindowId id) {
         try {
             ports_.store.replace_host_results(id, rows);
         } catch (const StoreError& e) {
-            listener_.problem(id, std::string("could not save the window's hosts: ") + e.what());
-            return;  // the next start-up resolves them again
+            // Nothing was flipped: the window says so, and the flip is over (a waiting client
+            // hears HostsFlipped). Should this commit fail too, the next start-up tries again.
+            const std::string why = std::string("could not save the window's hosts: ") + e.what();
+            listener_.problem(id, why);
+            commit_or_report(id, [&](Window& x) {
+                x.steps_done |= kStepHostsResolved | kStepHostsEntered;
+                x.had_errors = true;
+                add_log(x, LogLevel::Error, "Hosts were not put into maintenance: " + why);
+            });
+            if (const Window* w = find(id))
+                listener_.hosts_flipped(*w);
+            return;
         }
         const std::size_t total = rows.size();
         commit_or_report(id, [&](Window& x) {

@@ -3,6 +3,9 @@
 // the message on one line of stderr, 2 bad usage, 3 daemon unreachable).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <set>
@@ -14,6 +17,9 @@
 
 namespace maint::it {
 namespace {
+
+using HostProgressRow =
+    sdbus::Struct<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t>;
 
 class Ctl : public DaemonTest {
   protected:
@@ -27,22 +33,25 @@ class Ctl : public DaemonTest {
 
     CommandResult ctl(const std::vector<std::string>& args,
                       std::optional<std::string> address = std::nullopt) {
+        return run_command(ctl_argv(args), ctl_env(address), 20s);
+    }
+
+    static std::vector<std::string> ctl_argv(const std::vector<std::string>& args) {
 #ifdef MAINT_CTL_PATH
         std::vector<std::string> argv = {MAINT_CTL_PATH};
         argv.insert(argv.end(), args.begin(), args.end());
-        const auto env =
-            environment_with({{"DBUS_SYSTEM_BUS_ADDRESS", address.value_or(bus_->address())},
-                              {"TZ", std::string("UTC")},
-                              {"LC_ALL", std::string("C.UTF-8")},
-                              {"SYSTEMD_PAGER", std::string("cat")},
-                              { "PAGER",
-                                std::string("cat") }});
-        return run_command(argv, env, 20s);
+        return argv;
 #else
-        (void)args;
-        (void)address;
-        return {};
+        return args;
 #endif
+    }
+
+    std::vector<std::string> ctl_env(std::optional<std::string> address = std::nullopt) const {
+        return environment_with({{"DBUS_SYSTEM_BUS_ADDRESS", address.value_or(bus_->address())},
+                                 {"TZ", std::string("UTC")},
+                                 {"LC_ALL", std::string("C.UTF-8")},
+                                 {"SYSTEMD_PAGER", std::string("cat")},
+                                 {"PAGER", std::string("cat")}});
     }
 
     static std::string at(std::uint64_t usec) {
@@ -244,6 +253,40 @@ TEST_F(Ctl, JsonOutputIsOneDocument) {
                     return r;
             }
         }
+    } else if (type == "(uuuuu)") {
+        const auto b = v.get<sdbus::Struct<std::uint32_t, std::uint32_t, std::uint32_t,
+                                           std::uint32_t, std::uint32_t>>();
+        if (!j->is(K::Object) || j->members.size() != 5)
+            return differ("HostProgress", "not an object of 5 members");
+        const std::uint32_t values[] = {std::get<0>(b), std::get<1>(b), std::get<2>(b),
+                                        std::get<3>(b), std::get<4>(b)};
+        const char* keys[] = {"Total", "InMaintenance", "Failed", "Skipped", "Pending"};
+        for (int k = 0; k < 5; ++k) {
+            auto r = same(what + "." + keys[k], j->find(keys[k]), sdbus::Variant(values[k]));
+            if (!r)
+                return r;
+        }
+    } else if (type == "a(ssst)") {
+        const auto b = v.get<
+            std::vector<sdbus::Struct<std::string, std::string, std::string, std::uint64_t>>>();
+        if (!j->is(K::Array) || j->items.size() != b.size())
+            return differ(std::to_string(b.size()) + " host results", "another array");
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            const std::string at = what + "[" + std::to_string(i) + "].";
+            if (j->items[i].members.size() != 4)
+                return differ("Host Result Message TimeUSec", "other members");
+            for (auto r :
+                 {same(at + "Host", j->items[i].find("Host"), sdbus::Variant(std::get<0>(b[i]))),
+                  same(at + "Result", j->items[i].find("Result"),
+                       sdbus::Variant(std::get<1>(b[i]))),
+                  same(at + "Message", j->items[i].find("Message"),
+                       sdbus::Variant(std::get<2>(b[i]))),
+                  same(at + "TimeUSec", j->items[i].find("TimeUSec"),
+                       sdbus::Variant(std::get<3>(b[i])))}) {
+                if (!r)
+                    return r;
+            }
+        }
     } else {
         return ::testing::AssertionFailure() << what << ": no comparison for type " << type;
     }
@@ -279,9 +322,14 @@ TEST_F(Ctl, JsonOutputSaysWhatTheBusSays) {
                   {"LoginMessage", sdbus::Variant(std::string("Come back at 04:00"))},
                   {"ShowLoginMessage", sdbus::Variant(true)},
                   {"NotifyMessage", sdbus::Variant(std::string("Save your work"))},
-                  {"NotifyLeadUSec", sdbus::Variant(std::uint64_t{20 * kUsecPerMin})}});
+                  {"NotifyLeadUSec", sdbus::Variant(std::uint64_t{20 * kUsecPerMin})},
+                  {"MaxFailedHosts", sdbus::Variant(std::string("5%"))}});
     auto w1 = window(p1);
     w1->Start({});
+    // Start replies before the hosts are flipped: once the flip is over, HostProgress and
+    // HostResults stay as they are while the JSON and the bus are compared.
+    ASSERT_TRUE(recorder_->wait_for(manager_signal("HostsFlipped", 1), 10s)) << recorder_->dump();
+    ASSERT_FALSE(w1->HostResults().empty()) << "the window's host has no result to compare";
 
     auto parsed = [&](const std::vector<std::string>& args) {
         const auto r = ctl(args);
@@ -453,6 +501,232 @@ TEST_F(CtlWithCheck, DryRunExitsOneWhenNotReady) {
     const auto r = ctl({"dry-run"});
     EXPECT_TRUE(r.exit.exited && r.exit.code == 1) << r.describe();
     EXPECT_NE(r.out.find("replication"), std::string::npos) << r.describe();
+}
+
+// A fleet of command hosts, each a small shell script in the test's directory that leaves a file
+// when its host enters maintenance: web1 at once, slow after a second, gated when the test
+// creates the file "gate", db1 never until the test creates "db1-fixed".
+class CtlFleet : public Ctl {
+  protected:
+    void SetUp() override {
+        Ctl::SetUp();
+        if (IsSkipped() || HasFatalFailure())
+            return;
+        const std::string d = dir_->path().string();
+        script("web1", "touch " + d + "/web1-in\n");
+        script("slow", "sleep 1\ntouch " + d + "/slow-in\n");
+        // Bounded, so that a test that never opens the gate leaves no process behind for long.
+        script("gated", "i=0\nwhile [ ! -e " + d + "/gate ] && [ $i -lt 600 ]; do\n  sleep 0.05\n" +
+                            "  i=$((i + 1))\ndone\n[ -e " + d + "/gate ] && touch " + d +
+                            "/gated-in\n");
+        script("db1", "if [ ! -e " + d + "/db1-fixed ]; then\n" +
+                          "  echo 'db1 refuses: replication lag' >&2\n  exit 1\nfi\n");
+    }
+
+    std::string extra_config() const override {
+        std::string config;
+        for (const char* name : {"web1", "slow", "gated", "db1"}) {
+            config += std::string("[Host ") + name + "]\nBackend=command\nEnterCommand=/bin/sh " +
+                      path(std::string(name) + ".sh").string() +
+                      "\nLeaveCommand=/bin/true\nTimeoutSec=60s\n\n";
+        }
+        return config;
+    }
+
+    std::filesystem::path path(const std::string& name) const { return dir_->path() / name; }
+
+    void script(const std::string& host, const std::string& body) const {
+        std::ofstream(path(host + ".sh")) << "#!/bin/sh\n" << body;
+    }
+
+    void touch(const std::string& name) const { std::ofstream(path(name)).flush(); }
+
+    static std::string read_file(const std::filesystem::path& f) {
+        std::ifstream in(f);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+
+    // maintenancectl ARGS... in the background, its stdout and stderr (not terminals) into
+    // ctl.out and ctl.err.
+    Process spawn_ctl(const std::vector<std::string>& args) {
+        SpawnOptions o;
+        o.argv = ctl_argv(args);
+        o.env = ctl_env();
+        o.stdout_file = path("ctl.out");
+        o.stderr_file = path("ctl.err");
+        return Process(o);
+    }
+
+    HostProgressRow progress(std::uint32_t id) { return window(window_path(id))->HostProgress(); }
+
+    void schedule_for(const std::string& hosts, const std::vector<std::string>& more = {}) {
+        std::vector<std::string> args = {"schedule", "+1h",     "+2h", "--reason",
+                                         "Fleet",    "--hosts", hosts};
+        args.insert(args.end(), more.begin(), more.end());
+        const auto r = ctl(args);
+        ASSERT_EQ(r.exit.code, 0) << r.describe();
+    }
+};
+
+TEST_F(CtlFleet, StartWaitsUntilTheFlipIsOverAndPrintsTheSummary) {
+    schedule_for("web1,slow");
+    const auto r = ctl({"start", "1"});
+    EXPECT_TRUE(r.exit.exited && r.exit.code == 0) << r.describe();
+    EXPECT_EQ(r.out, "2 hosts in maintenance, 0 failed, 0 skipped\n") << r.describe();
+    // It waited: the host that takes a second has its result, and no host is pending.
+    EXPECT_TRUE(std::filesystem::exists(path("slow-in"))) << r.describe();
+    const auto p = progress(1);
+    EXPECT_EQ(std::get<0>(p), 2u);
+    EXPECT_EQ(std::get<1>(p), 2u);
+    EXPECT_EQ(std::get<4>(p), 0u) << "start returned while a host was pending";
+    EXPECT_EQ(window(window_path(1))->Status(), "in-progress");
+}
+
+TEST_F(CtlFleet, AFailedHostIsNamedExitsOneAndRetryHostsBringsItIn) {
+    schedule_for("web1,db1", {"--max-failed", "1"});
+    EXPECT_EQ(window(window_path(1))->MaxFailedHosts(), "1");
+
+    auto r = ctl({"start", "1"});
+    EXPECT_TRUE(r.exit.exited && r.exit.code == 1) << r.describe();
+    EXPECT_NE(r.out.find("1 host in maintenance, 1 failed (db1), 0 skipped"), std::string::npos)
+        << r.describe();
+    const auto err = lines_of(r.err);
+    ASSERT_FALSE(err.empty()) << r.describe();
+    EXPECT_NE(err.back().find("maintenancectl start: "), std::string::npos) << r.describe();
+    EXPECT_NE(err.back().find("retry-hosts 1"), std::string::npos) << r.describe();
+
+    // show --hosts: a row per host with its result and message.
+    r = ctl({"show", "1", "--hosts"});
+    ASSERT_EQ(r.exit.code, 0) << r.describe();
+    const auto rows = lines_of(r.out);
+    ASSERT_FALSE(rows.empty()) << r.describe();
+    EXPECT_TRUE(has_word(rows[0], "HOST") && has_word(rows[0], "RESULT") &&
+                has_word(rows[0], "TIME") && has_word(rows[0], "MESSAGE"))
+        << r.describe();
+    bool web1 = false, db1 = false;
+    for (const auto& line : rows) {
+        web1 = web1 || (line.starts_with("web1 ") && has_word(line, "maintenance") &&
+                        line.find("UTC") != std::string::npos);
+        db1 = db1 || (line.starts_with("db1 ") && has_word(line, "failed") &&
+                      line.find("replication lag") != std::string::npos);
+    }
+    EXPECT_TRUE(web1 && db1) << r.describe();
+    r = ctl({"--no-legend", "show", "1", "--hosts"});
+    ASSERT_EQ(r.exit.code, 0) << r.describe();
+    EXPECT_EQ(lines_of(r.out).size(), 2u) << r.describe();
+
+    // Plain show sums the results up and points at --hosts.
+    r = ctl({"show", "1"});
+    ASSERT_EQ(r.exit.code, 0) << r.describe();
+    EXPECT_NE(r.out.find("Max failed hosts: 1\n"), std::string::npos) << r.out;
+    EXPECT_NE(
+        r.out.find("Host progress: 2 total, 1 in maintenance, 1 failed, 0 skipped, 0 pending"),
+        std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("Host results: 2 entries (maintenancectl show 1 --hosts)"),
+              std::string::npos)
+        << r.out;
+
+    touch("db1-fixed");
+    r = ctl({"retry-hosts", "1"});
+    EXPECT_TRUE(r.exit.exited && r.exit.code == 0) << r.describe();
+    EXPECT_NE(r.out.find("2 hosts in maintenance, 0 failed, 0 skipped"), std::string::npos)
+        << r.describe();
+    const auto p = progress(1);
+    EXPECT_EQ(std::get<1>(p), 2u);
+    EXPECT_EQ(std::get<2>(p), 0u);
+    EXPECT_EQ(std::get<4>(p), 0u);
+}
+
+TEST_F(CtlFleet, JsonStartIsOneDocumentWithTheCountsAndTheFailedHosts) {
+    schedule_for("web1,db1");
+    auto r = ctl({"--json", "start", "1"});
+    EXPECT_TRUE(r.exit.exited && r.exit.code == 1) << r.describe();
+    EXPECT_EQ(lines_of(r.err).size(), 1u) << "--json shows no progress:\n" << r.describe();
+    std::string error;
+    auto j = parse_json(r.out, &error);
+    ASSERT_TRUE(j) << error << "\n" << r.describe();
+    auto number = [&](const char* key) {
+        const JsonValue* v = j->find(key);
+        return v ? v->unsigned_number().value_or(999) : 999;
+    };
+    EXPECT_EQ(number("Id"), 1u);
+    EXPECT_EQ(number("Total"), 2u);
+    EXPECT_EQ(number("InMaintenance"), 1u);
+    EXPECT_EQ(number("Failed"), 1u);
+    EXPECT_EQ(number("Skipped"), 0u);
+    EXPECT_EQ(number("Pending"), 0u);
+    ASSERT_NE(j->find("Flipped"), nullptr);
+    EXPECT_TRUE(j->find("Flipped")->boolean);
+    const JsonValue* failed = j->find("FailedHosts");
+    ASSERT_TRUE(failed && failed->is(JsonValue::Kind::Array) && failed->items.size() == 1) << r.out;
+    ASSERT_NE(failed->items[0].find("Host"), nullptr);
+    EXPECT_EQ(failed->items[0].find("Host")->text, "db1");
+    ASSERT_NE(failed->items[0].find("Message"), nullptr);
+    EXPECT_NE(failed->items[0].find("Message")->text.find("replication lag"), std::string::npos);
+
+    r = ctl({"--json", "show", "1", "--hosts"});
+    ASSERT_EQ(r.exit.code, 0) << r.describe();
+    j = parse_json(r.out, &error);
+    ASSERT_TRUE(j && j->is(JsonValue::Kind::Array)) << error << "\n" << r.describe();
+    ASSERT_EQ(j->items.size(), 2u) << r.out;
+    ASSERT_NE(j->items[1].find("Result"), nullptr);
+    EXPECT_EQ(j->items[1].find("Result")->text, "failed");
+}
+
+TEST_F(CtlFleet, NoBlockReturnsWhileAHostIsStillPending) {
+    schedule_for("web1,gated");
+    const auto r = ctl({"start", "1", "--no-block", "--max-failed=50%"});
+    EXPECT_TRUE(r.exit.exited && r.exit.code == 0) << r.describe();
+    EXPECT_EQ(r.out, "") << r.describe();
+    // The gated host cannot have a result before the gate opens.
+    const auto p = progress(1);
+    EXPECT_GT(std::get<4>(p), 0u) << "no host pending right after start --no-block";
+    EXPECT_EQ(window(window_path(1))->Status(), "in-progress");
+    touch("gate");
+    EXPECT_TRUE(recorder_->wait_for(manager_signal("HostsFlipped", 1), 20s)) << recorder_->dump();
+    EXPECT_TRUE(std::filesystem::exists(path("gated-in")));
+}
+
+TEST_F(CtlFleet, WithoutATerminalProgressIsALinePerTenPercent) {
+    schedule_for("web1,gated");
+    Process ctl_process = spawn_ctl({"start", "1"});
+    const std::string half = "start: 50% (1/2 hosts: 1 in maintenance, 0 failed, 0 skipped)\n";
+    ASSERT_TRUE(
+        wait_until([&] { return read_file(path("ctl.err")).find(half) != std::string::npos; }, 20s))
+        << "stderr: " << read_file(path("ctl.err"));
+    EXPECT_TRUE(ctl_process.running()) << "start returned before the gated host had a result";
+    touch("gate");
+    const auto exit = ctl_process.wait_for(20s);
+    ASSERT_TRUE(exit) << "start did not return after the flip";
+    EXPECT_TRUE(exit->exited && exit->code == 0) << exit->describe();
+    EXPECT_EQ(read_file(path("ctl.err")),
+              half + "start: 100% (2/2 hosts: 2 in maintenance, 0 failed, 0 skipped)\n");
+    EXPECT_EQ(read_file(path("ctl.out")), "2 hosts in maintenance, 0 failed, 0 skipped\n");
+}
+
+TEST_F(CtlFleet, StartExitsThreeWhenTheDaemonGoesAwayDuringTheFlip) {
+    schedule_for("web1,gated");
+    Process ctl_process = spawn_ctl({"start", "1"});
+    ASSERT_TRUE(wait_until(
+        [&] { return read_file(path("ctl.err")).find("start: 50%") != std::string::npos; }, 20s))
+        << "stderr: " << read_file(path("ctl.err"));
+    daemon_->stop();
+    expect_daemon_gone();
+    const auto exit = ctl_process.wait_for(20s);
+    touch("gate");  // the host's script may outlive the daemon
+    ASSERT_TRUE(exit) << "start still waits for a daemon that is gone";
+    EXPECT_TRUE(exit->exited && exit->code == 3) << exit->describe();
+    const std::string err = read_file(path("ctl.err"));
+    EXPECT_NE(err.find("maintenancectl start: maintenanced went away"), std::string::npos) << err;
+    EXPECT_EQ(read_file(path("ctl.out")), "");
+}
+
+TEST_F(CtlFleet, RetryHostsWithNothingToRetryIsRefused) {
+    schedule_for("web1");
+    ASSERT_EQ(ctl({"start", "1"}).exit.code, 0);
+    expect_refused(ctl({"retry-hosts", "1"}), "retry-hosts");
+    expect_refused(ctl({"retry-hosts", "2"}), "retry-hosts");
 }
 
 }  // namespace

@@ -105,6 +105,8 @@ TEST_F(CtlTest, EveryCommandByName) {
     EXPECT_EQ(parse({"sessions"}).command, Command::Sessions);
     EXPECT_EQ(parse({"terminate-sessions"}).command, Command::TerminateSessions);
     EXPECT_EQ(parse({"reload"}).command, Command::Reload);
+    EXPECT_EQ(parse({"retry-hosts", "3"}).command, Command::RetryHosts);
+    EXPECT_EQ(command_name(Command::RetryHosts), "retry-hosts");
     EXPECT_EQ(command_name(Command::HostMaintenance), "host-maintenance");
     EXPECT_EQ(command_name(Command::DryRun), "dry-run");
 }
@@ -244,6 +246,85 @@ TEST_F(CtlTest, WindowCommandOptions) {
     EXPECT_EQ(parse({"cancel", "4", "--reason", "postponed"}).cancel_reason, "postponed");
     EXPECT_FALSE(parse({"cancel", "4", "--reason", "postponed"}).settings.reason);
     EXPECT_TRUE(parse({"terminate-sessions", "--include-admins"}).include_admins);
+}
+
+TEST_F(CtlTest, StartWaitsUnlessNoBlock) {
+    Invocation start = parse({"start", "3"});
+    EXPECT_TRUE(start.block);
+    EXPECT_TRUE(start_options(start).empty()) << "nothing given, nothing sent";
+    EXPECT_FALSE(parse({"start", "3", "--no-block"}).block);
+    EXPECT_FALSE(parse({"--no-block", "start", "3"}).block);
+    Invocation retry = parse({"retry-hosts", "12", "--no-block"});
+    EXPECT_EQ(retry.id, 12u);
+    EXPECT_FALSE(retry.block);
+    EXPECT_TRUE(parse({"retry-hosts", "12"}).block);
+    EXPECT_TRUE(contains(usage_error({"complete", "3", "--no-block"}),
+                         "'--no-block' does not apply to 'complete'"));
+    EXPECT_TRUE(contains(usage_error({"retry-hosts"}), "'retry-hosts' needs ID"));
+    EXPECT_TRUE(contains(usage_error({"retry-hosts", "x"}), "invalid window ID 'x'"));
+    EXPECT_TRUE(contains(usage_error({"retry-hosts", "3", "--force"}),
+                         "'--force' does not apply to 'retry-hosts'"));
+    EXPECT_TRUE(contains(usage_error({"retry-hosts", "3", "--max-failed", "2"}),
+                         "'--max-failed' does not apply to 'retry-hosts'"));
+}
+
+TEST_F(CtlTest, MaxFailedIsTheStartOptionAndAWindowSetting) {
+    Invocation start = parse({"start", "3", "--force", "--max-failed", "5%"});
+    OptionMap options = start_options(start);
+    ASSERT_EQ(options.size(), 2u);
+    EXPECT_EQ(std::get<bool>(options.at("Force")), true);
+    EXPECT_EQ(std::get<std::string>(options.at("MaxFailedHosts")), "5%");
+    EXPECT_EQ(std::get<std::string>(
+                  start_options(parse({"start", "3", "--max-failed="})).at("MaxFailedHosts")),
+              "")
+        << "an empty value is sent: no budget for this start";
+
+    OptionMap schedule = schedule_options(
+        parse({"schedule", "+1h", "+2h", "--reason", "r", "--max-failed=10"}).settings);
+    ASSERT_EQ(schedule.size(), 1u);
+    EXPECT_EQ(std::get<std::string>(schedule.at("MaxFailedHosts")), "10");
+
+    OptionMap update = update_changes(parse({"update", "4", "--max-failed", "2.5%"}).settings);
+    ASSERT_EQ(update.size(), 1u) << "--max-failed alone is something to change";
+    EXPECT_EQ(std::get<std::string>(update.at("MaxFailedHosts")), "2.5%");
+    EXPECT_TRUE(contains(usage_error({"complete", "3", "--max-failed", "1"}),
+                         "'--max-failed' does not apply to 'complete'"));
+}
+
+TEST_F(CtlTest, MaxFailedValues) {
+    for (const char* good : {"", "0", "10", "00010", "100000", "0%", "5%", "2.5%", "2.50%", "100%",
+                             "100.00%", "007%"}) {
+        EXPECT_EQ(parse_max_failed("--max-failed", good), good) << good;
+    }
+    for (const char* bad : {"ten", "-1", "+3", "5 %", "%", "5%%", "1e3", ".5%", "5.%", "2.555%",
+                            "100.01%", "101%", "99999999999999999999%", " 5", "5,5%"}) {
+        EXPECT_THROW(parse_max_failed("--max-failed", bad), UsageError) << bad;
+    }
+    EXPECT_TRUE(contains(usage_error({"start", "1", "--max-failed", "ten"}),
+                         "--max-failed needs a count such as 10 or a share such as 5%, not 'ten'"));
+    EXPECT_TRUE(contains(usage_error({"start", "1", "--max-failed", "150%"}), "at most 100%"));
+    EXPECT_TRUE(contains(usage_error({"start", "1", "--max-failed", "1.125%"}), "two decimals"));
+    EXPECT_TRUE(contains(usage_error({"start", "1", "--max-failed"}), "needs a value"));
+}
+
+// `show ID --hosts` is a flag; everywhere else --hosts is the window option with its list.
+TEST_F(CtlTest, HostsIsAFlagOfShowAndAListElsewhere) {
+    Invocation show = parse({"show", "--hosts", "3"});
+    EXPECT_TRUE(show.show_hosts);
+    EXPECT_EQ(show.id, 3u);
+    EXPECT_TRUE(parse({"show", "3", "--hosts"}).show_hosts);
+    EXPECT_TRUE(parse({"--json", "show", "3", "--hosts", "--no-legend"}).show_hosts);
+    EXPECT_FALSE(parse({"show", "3"}).show_hosts);
+    EXPECT_TRUE(contains(usage_error({"show", "3", "--hosts=web1"}), "'--hosts' takes no value"));
+    EXPECT_EQ(
+        parse({"schedule", "+1h", "+2h", "--reason", "r", "--hosts", "web1,web2"}).settings.hosts,
+        (std::vector<std::string>{"web1", "web2"}));
+    EXPECT_EQ(parse({"update", "5", "--hosts", "db1"}).settings.hosts,
+              (std::vector<std::string>{"db1"}));
+    // Before the command, --hosts is the window option: it takes the next word.
+    EXPECT_TRUE(contains(usage_error({"--hosts", "web1", "show", "3"}),
+                         "'--hosts' does not apply to 'show'"));
+    EXPECT_TRUE(contains(usage_error({"list", "--hosts"}), "'--hosts' needs a value"));
 }
 
 TEST_F(CtlTest, HostMaintenance) {

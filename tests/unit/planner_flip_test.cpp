@@ -285,6 +285,21 @@ TEST_F(FlipTest, AHostWhoseStartCannotBeRecordedIsNotStarted) {
     EXPECT_THAT(w.host_results.get()[0].message, HasSubstr("could not record its start"));
 }
 
+// Found by review: the hosts that cannot be saved at the start left the flip hanging, with no
+// word in the Log and no HostsFlipped for a waiting `maintenancectl start`.
+TEST_F(FlipTest, HostsThatCannotBeSavedAtTheStartEndTheFlipWithTheReason) {
+    rig_.store.fail_result_saves = true;
+    const WindowId id = start(request());
+    const Window w = window(id);
+    EXPECT_TRUE(
+        has_log(w, "Hosts were not put into maintenance: could not save the window's hosts"))
+        << log_text(w);
+    EXPECT_TRUE(w.had_errors);
+    EXPECT_TRUE(rig_.hosts.started.empty());
+    EXPECT_EQ(flipped_signals(), 1u);
+    EXPECT_FALSE(planner().flipping(id));
+}
+
 TEST_F(FlipTest, ProgressIsAnnouncedAtMostOncePerFlushAndAtTheEnd) {
     rig_.hosts.hold = true;
     const WindowId id = start(request());
