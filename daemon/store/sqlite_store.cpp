@@ -573,6 +573,25 @@ std::string SqliteWindowStore::column_text(sqlite3_stmt* s, int col, const char*
     return std::string(text, static_cast<std::size_t>(size));
 }
 
+// A failed COMMIT may leave the transaction open (busy), or SQLite may have rolled it back
+// already (I/O error); either way nothing of a failed write may stay pending.
+void SqliteWindowStore::rollback_if_open() {
+    if (sqlite3_get_autocommit(db_.get()) == 0) {
+        ResetAfterUse reset(rollback_.get());
+        sqlite3_step(rollback_.get());
+    }
+}
+
+template <class Parse>
+auto SqliteWindowStore::column_enum(sqlite3_stmt* s, int col, const char* what, Parse parse) const {
+    const std::string text = column_text(s, col, what);
+    const auto parsed = parse(text);
+    if (!parsed) {
+        fail_decode(row_label(s) + ": unknown " + what + " \"" + text + "\"");
+    }
+    return *parsed;
+}
+
 std::vector<Window> SqliteWindowStore::read_windows(WindowId first, WindowId last) {
     std::vector<Window> windows;
     {
@@ -645,12 +664,7 @@ std::vector<Window> SqliteWindowStore::read_windows(WindowId first, WindowId las
     each_row(select_log_, "reading a window's log", [&](Window& w, sqlite3_stmt* s) {
         LogEntry e;
         e.time_usec = static_cast<Usec>(column_int(s, 1, "log time_usec"));
-        const std::string level = column_text(s, 2, "log level");
-        const auto parsed = parse_log_level(level);
-        if (!parsed) {
-            fail_decode(row_label(s) + ": unknown log level \"" + level + "\"");
-        }
-        e.level = *parsed;
+        e.level = column_enum(s, 2, "log level", parse_log_level);
         e.message = column_text(s, 3, "log message");
         w.log.push_back(std::move(e));
     });
@@ -659,12 +673,7 @@ std::vector<Window> SqliteWindowStore::read_windows(WindowId first, WindowId las
              [&](Window& w, sqlite3_stmt* s) {
                  HostResult r;
                  r.host = column_text(s, 1, "host result's host");
-                 const std::string result = column_text(s, 2, "host result");
-                 const auto parsed = parse_host_result(result);
-                 if (!parsed) {
-                     fail_decode(row_label(s) + ": unknown host result \"" + result + "\"");
-                 }
-                 r.result = *parsed;
+                 r.result = column_enum(s, 2, "host result", parse_host_result);
                  r.message = column_text(s, 3, "host result's message");
                  r.time_usec = static_cast<Usec>(column_int(s, 4, "host result's time_usec"));
                  r.begun = column_bool(s, 5, "host result's begun");
@@ -847,10 +856,7 @@ void SqliteWindowStore::save(const Window& w) {
     } catch (...) {
         // A failed COMMIT may leave the transaction open (busy) or SQLite may have rolled it
         // back already (I/O error); either way nothing of this save must stay pending.
-        if (sqlite3_get_autocommit(db_.get()) == 0) {
-            ResetAfterUse reset(rollback_.get());
-            sqlite3_step(rollback_.get());
-        }
+        rollback_if_open();
         // Whether an uncertain commit reached the disk is unknown: count again next time.
         persisted_log_.erase(w.id);
         throw;
@@ -892,10 +898,7 @@ void SqliteWindowStore::write_host_results(WindowId id, const std::vector<HostRe
         }
         step_done(commit_.get(), doing);
     } catch (...) {
-        if (sqlite3_get_autocommit(db_.get()) == 0) {
-            ResetAfterUse reset(rollback_.get());
-            sqlite3_step(rollback_.get());
-        }
+        rollback_if_open();
         throw;
     }
 }
@@ -918,12 +921,7 @@ std::map<std::string, StoredHostState> SqliteWindowStore::load_host_states() {
     while (step_row(s, "reading the host states")) {
         std::string host = column_text(s, 0, "host");
         StoredHostState st;
-        const std::string state = column_text(s, 1, "state");
-        const auto parsed = parse_host_state(state);
-        if (!parsed) {
-            fail_decode(row_label(s) + ": unknown host state \"" + state + "\"");
-        }
-        st.state = *parsed;
+        st.state = column_enum(s, 1, "host state", parse_host_state);
         st.message = column_text(s, 2, "message");
         st.changed_usec = static_cast<Usec>(column_int(s, 3, "changed_usec"));
         states.emplace(std::move(host), std::move(st));
@@ -949,10 +947,7 @@ void SqliteWindowStore::save_host_states(const std::map<std::string, StoredHostS
         }
         step_done(commit_.get(), doing);
     } catch (...) {
-        if (sqlite3_get_autocommit(db_.get()) == 0) {
-            ResetAfterUse reset(rollback_.get());
-            sqlite3_step(rollback_.get());
-        }
+        rollback_if_open();
         throw;
     }
 }

@@ -81,6 +81,10 @@ class SqliteWindowStore final : public WindowStore {
     bool column_bool(sqlite3_stmt* s, int col, const char* what) const;
     std::string column_text(sqlite3_stmt* s, int col, const char* what) const;
     Status column_status(sqlite3_stmt* s, int col) const;
+    // A text column naming one of an enum's values; anything else is refused, naming the row.
+    template <class Parse>
+    auto column_enum(sqlite3_stmt* s, int col, const char* what, Parse parse) const;
+    void rollback_if_open();
 
     std::filesystem::path path_;
     // Declared before the statements so that it is closed after they are finalized.
