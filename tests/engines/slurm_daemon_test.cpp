@@ -90,17 +90,7 @@ class SlurmFleet : public DaemonTest {
                " status\nBatchSize=5000\nTimeoutSec=5min\n";
     }
     std::unique_ptr<RecordedSignal> flipped(std::uint32_t id, std::size_t nth) {
-        auto of_window = [id](const RecordedSignal& s) {
-            return s.is("HostsFlipped") && s.id == id;
-        };
-        if (!wait_until([&] { return recorder_->count(of_window) >= nth; }, 300s))
-            return nullptr;
-        std::size_t seen = 0;
-        for (const auto& s : recorder_->signals()) {
-            if (of_window(s) && ++seen == nth)
-                return std::make_unique<RecordedSignal>(s);
-        }
-        return nullptr;
+        return wait_hosts_flipped(id, nth, 300s);
     }
 };
 

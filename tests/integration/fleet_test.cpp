@@ -99,20 +99,9 @@ class Fleet : public DaemonTest {
         }
         return count;
     }
-    // The nth HostsFlipped of window `id`, once it came.
     std::unique_ptr<RecordedSignal> flipped(std::uint32_t id, std::chrono::seconds timeout,
                                             std::size_t nth = 1) {
-        auto of_window = [id](const RecordedSignal& s) {
-            return s.is("HostsFlipped") && s.id == id;
-        };
-        if (!wait_until([&] { return recorder_->count(of_window) >= nth; }, timeout))
-            return nullptr;
-        std::size_t seen = 0;
-        for (const auto& s : recorder_->signals()) {
-            if (of_window(s) && ++seen == nth)
-                return std::make_unique<RecordedSignal>(s);
-        }
-        return nullptr;
+        return wait_hosts_flipped(id, nth, timeout);
     }
     static std::map<std::string, int> results(WindowProxy& w) {
         std::map<std::string, int> by_result;

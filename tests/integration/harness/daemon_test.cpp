@@ -170,6 +170,19 @@ std::string DaemonTest::window_status(const std::string& path) {
     return window(path)->Status();
 }
 
+std::unique_ptr<RecordedSignal> DaemonTest::wait_hosts_flipped(std::uint32_t id, std::size_t nth,
+                                                               std::chrono::milliseconds timeout) {
+    auto of_window = [id](const RecordedSignal& s) { return s.is("HostsFlipped") && s.id == id; };
+    if (!wait_until([&] { return recorder_->count(of_window) >= nth; }, timeout))
+        return nullptr;
+    std::size_t seen = 0;
+    for (const auto& s : recorder_->signals()) {
+        if (of_window(s) && ++seen == nth)
+            return std::make_unique<RecordedSignal>(s);
+    }
+    return nullptr;
+}
+
 bool DaemonTest::wait_status(const std::string& path, const std::string& status,
                              std::chrono::milliseconds timeout) {
     auto w = window(path);

@@ -135,6 +135,9 @@ class DaemonTest : public ::testing::Test {
     // Waits until the window's Status is `status`.
     bool wait_status(const std::string& path, const std::string& status,
                      std::chrono::milliseconds timeout);
+    // The nth HostsFlipped of window `id` (counting from 1), once it came; null on timeout.
+    std::unique_ptr<RecordedSignal> wait_hosts_flipped(std::uint32_t id, std::size_t nth,
+                                                       std::chrono::milliseconds timeout);
 
     std::unique_ptr<TempDir> dir_;
     std::unique_ptr<PrivateBus> bus_;
