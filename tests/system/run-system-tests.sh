@@ -708,7 +708,8 @@ check_restart_and_kill_keep_timers() {
   [ "$(win_prop "$id" Status)" = in-progress ] || fail "window $id is $(win_prop "$id" Status) after the restarts"
   # No step twice: every line of the window's Log appears once.
   local msgs dups
-  msgs=$(ctl --json show "$id" 2>/dev/null | grep -o '"Message":"\([^"\\]\|\\.\)*"')
+  # (The Log's entries only: HostResults and PrecheckResults have a "Message" of their own.)
+  msgs=$(ctl --json show "$id" 2>/dev/null | grep -o '"Level":"[a-z]*","Message":"\([^"\\]\|\\.\)*"')
   dups=$(echo "$msgs" | sort | uniq -d)
   [ -n "$msgs" ] && [ -z "$dups" ] && pass "window $id's Log has each of its $(echo "$msgs" | wc -l) lines once" \
     || fail "window $id's Log repeats: ${dups:-<empty log>}"
