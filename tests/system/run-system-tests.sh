@@ -885,7 +885,8 @@ run_in_session() {
 }
 stop_units() { X systemctl stop "$@" 2>/dev/null; X systemctl reset-failed "$@" 2>/dev/null; true; }
 window_log() {  # ID -> the messages of the window's Log, one per line
-  ctl --json show "$1" 2>/dev/null | grep -o '"Message":"\([^"\\]\|\\.\)*"' | sed 's/^"Message":"//; s/"$//'
+  ctl --json show "$1" 2>/dev/null | grep -o '"Level":"[a-z]*","Message":"\([^"\\]\|\\.\)*"' |
+    sed 's/^"Level":"[a-z]*","Message":"//; s/"$//'
 }
 count_lines() { grep -cxF -- "$1" <<<"$2"; }
 # The window in progress, started by root (from outside any session) if there is none.
